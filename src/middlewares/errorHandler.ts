@@ -1,0 +1,97 @@
+/**
+ * The one error middleware, mounted last. Every error becomes an RFC 9457 problem+json body
+ * with `message` repeating `detail` (clients of the tutorial read `message`) and `links`.
+ * 5xx bodies never carry the original message, stack or driver text.
+ */
+import http from 'node:http';
+import type { ErrorRequestHandler, Response } from 'express';
+import mongoose from 'mongoose';
+import { errorLinks } from '../controllers/hateoasController';
+import { logger } from '../logger';
+import { AppError, type FieldError } from '../utils/AppError';
+
+/** The JSON body of a problem response. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  message: string;
+  errors?: FieldError[];
+  links: ReturnType<typeof errorLinks>;
+}
+
+/** Errors from body-parser carry a `type` naming the failure. */
+const bodyParserStatus: Record<string, number> = {
+  'entity.parse.failed': 400,
+  'entity.too.large': 413,
+  'entity.verify.failed': 400,
+  'request.aborted': 400,
+  'request.size.invalid': 400,
+  'stream.encoding.set': 500,
+  'encoding.unsupported': 415,
+  'charset.unsupported': 415,
+  'parameters.too.many': 413,
+};
+
+/** Converts anything thrown into an AppError with a safe, client-facing detail. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof mongoose.Error.ValidationError) {
+    const errors: FieldError[] = Object.values(err.errors).map((e) => ({ in: 'body', name: e.path, message: e.message }));
+    return new AppError(400, 'The request body is not valid.', { errors });
+  }
+  if (err instanceof mongoose.Error.CastError) {
+    return new AppError(400, `Invalid value for '${err.path}'.`, { errors: [{ in: 'body', name: err.path, message: 'has the wrong type' }] });
+  }
+  const e = err as { code?: unknown; type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  if (e && e.code === 11000) {
+    return new AppError(409, 'A resource with the same unique value already exists.');
+  }
+  if (e && typeof e.type === 'string' && e.type in bodyParserStatus) {
+    const status = bodyParserStatus[e.type];
+    const detail =
+      status === 400 && e.type === 'entity.parse.failed'
+        ? 'The request body is not valid JSON.'
+        : status === 413
+          ? 'The request body is larger than 100 kB.'
+          : status === 415
+            ? 'The request body has an unsupported encoding or charset.'
+            : (http.STATUS_CODES[status] ?? 'Error');
+    return new AppError(status, detail);
+  }
+  const status = Number(e?.status ?? e?.statusCode);
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    const detail = e.expose === true && typeof e.message === 'string' ? e.message : (http.STATUS_CODES[status] ?? 'Client error');
+    return new AppError(status, detail);
+  }
+  return new AppError(500, 'The server could not complete the request.');
+}
+
+/** Writes a problem+json response for an AppError. */
+export function sendProblem(res: Response, error: AppError): void {
+  const body: ProblemBody = {
+    type: 'about:blank',
+    title: error.title ?? http.STATUS_CODES[error.status] ?? 'Error',
+    status: error.status,
+    detail: error.message,
+    message: error.message,
+    ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
+    links: error.links ?? errorLinks(),
+  };
+  if (error.headers) res.set(error.headers);
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Express error middleware: the last one in the chain. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  const appError = toAppError(err);
+  if (appError.status >= 500) {
+    logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
+  }
+  sendProblem(res, appError);
+};
