@@ -28,6 +28,32 @@ export function link(rel: string, href: string, method: HttpMethod = 'GET'): Lin
   return { rel, href, method };
 }
 
+/** The query parameters a notes-collection href can carry, in the order they are written. */
+export interface NotesQuery {
+  q?: string;
+  sort?: string;
+  order?: string;
+  limit?: number;
+  page?: number;
+}
+
+const NOTES_QUERY_ORDER = ['q', 'sort', 'order', 'limit', 'page'] as const;
+
+/** The href of a view of the notes collection, e.g. `/notes?q=trip&limit=2&page=3`. */
+export function notesHref(query: NotesQuery = {}): string {
+  const parts: string[] = [];
+  for (const name of NOTES_QUERY_ORDER) {
+    const value = query[name];
+    if (value !== undefined && value !== '') parts.push(`${name}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length > 0 ? `${paths.notes()}?${parts.join('&')}` : paths.notes();
+}
+
+/** The RFC 6570 template a client fills to search, sort or resize pages of notes. */
+export function notesSearchLink(): Link {
+  return { rel: 'search', href: `${paths.notes()}{?q,sort,order,limit}`, method: 'GET', templated: true };
+}
+
 /** The links of the entry point `/`: everything a client can start from. */
 export function rootLinks(): Link[] {
   return [
@@ -37,6 +63,60 @@ export function rootLinks(): Link[] {
     link('notes', paths.notes()),
     link('client', paths.client()),
   ];
+}
+
+/** Links of a successful login: where an authenticated client goes next. */
+export function authLinks(userId: string): Link[] {
+  return [
+    link('self', paths.auth(), 'POST'),
+    link('notes', paths.notes()),
+    link('add-note', paths.notes(), 'POST'),
+    link('profile', paths.user(userId)),
+  ];
+}
+
+/** Links of a user's profile. */
+export function profileLinks(userId: string): Link[] {
+  return [link('self', paths.user(userId)), link('notes', paths.notes())];
+}
+
+/** Links of a single note as `GET /notes/{id}` shows it: everything the owner may do with it. */
+export function noteLinks(noteId: string): Link[] {
+  return [
+    link('self', paths.note(noteId)),
+    link('edit-text', paths.note(noteId), 'PATCH'),
+    link('update', paths.note(noteId), 'PUT'),
+    link('delete', paths.note(noteId), 'DELETE'),
+    link('notes', paths.notes()),
+  ];
+}
+
+/** Links of a note inside the collection: just `self`. */
+export function noteItemLinks(noteId: string): Link[] {
+  return [link('self', paths.note(noteId))];
+}
+
+/** Page-navigation targets of a notes view; each key is present only when the move is possible. */
+export interface PageTargets {
+  first?: string;
+  prev?: string;
+  next?: string;
+  last?: string;
+}
+
+/** Links of a page of the notes collection: self, add-note, search and the page moves. */
+export function notesCollectionLinks(selfQuery: NotesQuery, pages: PageTargets): Link[] {
+  const links = [link('self', notesHref(selfQuery)), link('add-note', paths.notes(), 'POST'), notesSearchLink()];
+  for (const rel of ['first', 'prev', 'next', 'last'] as const) {
+    const href = pages[rel];
+    if (href !== undefined) links.push(link(rel, href));
+  }
+  return links;
+}
+
+/** Links of a 404 for a note: back to the caller's notes. */
+export function noteNotFoundLinks(): Link[] {
+  return [link('notes', paths.notes())];
 }
 
 /** The links every error response carries: back to the entry point. */

@@ -1,0 +1,60 @@
+/**
+ * Authentication: checks credentials in constant work (an unknown email is verified against a
+ * dummy hash of the same cost) and issues and verifies HS256 access tokens.
+ */
+import crypto from 'node:crypto';
+import argon2 from 'argon2';
+import jwt from 'jsonwebtoken';
+import { config } from '../config';
+import type { AuthContext } from '../types/locals';
+import { findCredentials, hashPassword, type UserDTO } from './usersController';
+
+const ALGORITHM = 'HS256';
+
+/** The result of a successful login. */
+export interface LoginResult {
+  user: Pick<UserDTO, 'id' | 'name' | 'email'>;
+  accessToken: string;
+  expiresIn: number;
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** A hash of a random password at the configured cost, computed once and reused. */
+export function getDummyHash(): Promise<string> {
+  dummyHash ??= hashPassword(crypto.randomBytes(32).toString('base64url')).catch((err: unknown) => {
+    dummyHash = undefined; // try again next time rather than fail every later login
+    throw err;
+  });
+  return dummyHash;
+}
+
+// Computed at start-up, so the first login for an unknown email costs no more than any other.
+getDummyHash().catch(() => undefined);
+
+/** Signs an access token for a user: `sub` the id, `name`, `iat`, `exp`. */
+export function issueToken(userId: string, name: string): string {
+  return jwt.sign({ name }, config.jwt.key, { algorithm: ALGORITHM, subject: userId, expiresIn: config.jwt.expiresInSeconds });
+}
+
+/** Checks email and password; null for an unknown email or a wrong password alike. */
+export async function login(email: string, password: string): Promise<LoginResult | null> {
+  const user = await findCredentials(email);
+  // Verify even when the email is unknown, so the response time does not tell which emails exist.
+  const ok = await argon2.verify(user?.passwordHash ?? (await getDummyHash()), password).catch(() => false);
+  if (!user || !ok) return null;
+  return {
+    user: { id: user.id, name: user.name, email: user.email },
+    accessToken: issueToken(user.id, user.name),
+    expiresIn: config.jwt.expiresInSeconds,
+  };
+}
+
+/** The caller a token names; throws for a bad signature, another algorithm, expiry or missing claims. */
+export function verifyAccessToken(token: string): AuthContext {
+  const payload = jwt.verify(token, config.jwt.key, { algorithms: [ALGORITHM] });
+  if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub === '') {
+    throw new jwt.JsonWebTokenError('token has no subject');
+  }
+  return { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : '' };
+}

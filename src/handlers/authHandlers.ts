@@ -1,0 +1,26 @@
+/** `POST /auth`: exchange email and password for an access token. */
+import type { Request, Response } from 'express';
+import { login } from '../controllers/authController';
+import { authLinks } from '../controllers/hateoasController';
+import { validated } from '../middlewares/validate';
+import * as authSchemas from '../schemas/authSchemas';
+import { AppError } from '../utils/AppError';
+
+/** POST /auth — 200 with the token in `X-Access-Token` and the body; 401 for bad credentials. */
+export async function authenticate(_req: Request, res: Response): Promise<void> {
+  const { body } = validated(res, authSchemas.login);
+  const result = await login(body.email, body.password);
+  if (!result) throw new AppError(401, 'Invalid credentials', { title: 'Unauthorized' });
+  res
+    .status(200)
+    .set('X-Access-Token', result.accessToken)
+    .set('Cache-Control', 'no-store')
+    .json({
+      message: 'Authentication successful',
+      user: result.user,
+      access_token: result.accessToken,
+      token_type: 'Bearer',
+      expires_in: result.expiresIn,
+      links: authLinks(result.user.id),
+    });
+}

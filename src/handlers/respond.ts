@@ -1,0 +1,28 @@
+/**
+ * Sends a cacheable JSON representation: ETag over the exact bytes, Cache-Control, optional
+ * Last-Modified and Vary, then 304 when Express's `req.fresh` says the client's copy is current.
+ */
+import type { Request, Response } from 'express';
+import { cacheHeaders } from '../controllers/cachingController';
+
+/** How a representation may be cached. */
+export interface RepresentationOptions {
+  /** Epoch ms of the last change; only for single resources (a collection's date cannot see deletes). */
+  lastModified?: number;
+  /** Per-user representations vary with `Authorization` and are private. */
+  isPrivate: boolean;
+}
+
+/** Answers 200 with the JSON body, or 304 without it when the request's validators match. */
+export function sendRepresentation(req: Request, res: Response, payload: unknown, options: RepresentationOptions): void {
+  const body = JSON.stringify(payload);
+  res.status(200).set(cacheHeaders(body, options));
+  if (options.isPrivate) res.vary('Authorization');
+  // req.fresh needs the status and validators set first; it uses the `fresh` package
+  // (weak If-None-Match comparison, lists, `*`, If-Modified-Since only without If-None-Match).
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  res.type('application/json').send(body);
+}

@@ -1,0 +1,30 @@
+/** Named sequences for string ids: one document per sequence, advanced with one atomic `$inc`. */
+import { Schema, model } from 'mongoose';
+
+/** A named sequence; `_id` is the sequence's name (`users`, `notes`). */
+export interface CounterDoc {
+  _id: string;
+  seq: number;
+}
+
+const counterSchema = new Schema<CounterDoc>(
+  {
+    _id: { type: String, required: true },
+    seq: { type: Number, required: true, default: 0 },
+  },
+  { versionKey: false, collection: 'counters' },
+);
+
+export const Counter = model<CounterDoc>('Counter', counterSchema);
+
+/** Allocates the next number of a sequence, atomically; never returns the same number twice. */
+export async function nextSeq(name: string): Promise<number> {
+  const counter = await Counter.findOneAndUpdate({ _id: name }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+  if (!counter) throw new Error(`counter ${name} was not returned`);
+  return counter.seq;
+}
+
+/** Moves a sequence forward to at least `value`, so ids below it are never allocated again. */
+export async function advanceSeq(name: string, value: number): Promise<void> {
+  await Counter.updateOne({ _id: name }, { $max: { seq: value } }, { upsert: true });
+}

@@ -1,0 +1,57 @@
+/** Request schemas of `/notes` and `/notes/{id}`. */
+import { z } from 'zod';
+import { bodyObject, noteText, requiredNumber, requiredString } from './common';
+
+/** A query parameter given at most once, as a string (`q[]=x` or `q[$gt]=` are arrays/objects). */
+function queryParam() {
+  return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given at most once' : 'must be a single string') }).optional();
+}
+
+/** A positive integer written as plain decimal digits, within [min, max]. */
+function positiveIntParam(min: number, max: number, what: string) {
+  return queryParam()
+    .refine((s) => s === undefined || /^\d+$/.test(s), `must be ${what}`)
+    .transform((s) => (s === undefined ? undefined : Number(s)))
+    .refine((n) => n === undefined || (Number.isSafeInteger(n) && n >= min && n <= max), `must be ${what}`);
+}
+
+export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
+export const DEFAULT_LIMIT = 10;
+export const MAX_LIMIT = 100;
+
+/** GET /notes: q, sort, order, limit, page; other parameters are ignored. */
+export const listNotes = {
+  query: z.object({
+    q: queryParam(),
+    sort: queryParam().pipe(z.enum(SORT_FIELDS, 'must be createdAt or updatedAt').optional()),
+    order: queryParam().pipe(z.enum(['asc', 'desc'], 'must be asc or desc').optional()),
+    limit: positiveIntParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`),
+    page: positiveIntParam(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
+  }),
+};
+
+export type ListNotesQuery = z.infer<typeof listNotes.query>;
+
+/** POST /notes. */
+export const createNote = {
+  body: bodyObject({ text: noteText }),
+};
+
+/** PUT /notes/{id}: a full representation; the server keeps createdAt and sets updatedAt. */
+export const replaceNote = {
+  body: bodyObject({
+    id: requiredString(),
+    text: noteText,
+    createdAt: requiredNumber(),
+    updatedAt: requiredNumber(),
+  }),
+};
+
+/** PATCH /notes/{id} with application/json: the new text. */
+export const editNote = {
+  body: bodyObject({ text: noteText }),
+};
+
+export type CreateNoteBody = z.infer<typeof createNote.body>;
+export type ReplaceNoteBody = z.infer<typeof replaceNote.body>;
+export type EditNoteBody = z.infer<typeof editNote.body>;
