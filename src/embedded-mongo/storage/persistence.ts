@@ -16,6 +16,8 @@ export interface IndexSpec {
   name: string;
   key: Record<string, 1 | -1>;
   unique?: boolean;
+  /** Documents missing every indexed field are left out of the index (and its uniqueness). */
+  sparse?: boolean;
 }
 
 /** One logical change to stored data. */

@@ -1,0 +1,239 @@
+/**
+ * The in-memory catalog: databases → collections → documents and indexes. All changes go
+ * through `applyMutation`, both when replaying persistence at start-up and for live writes, so
+ * the two paths cannot drift apart. Stored documents are never mutated in place: an update
+ * stores a new copy, which also lets cursors keep the documents they were given.
+ */
+import { Query } from 'mingo';
+import type { Document } from 'bson';
+import { SecondaryIndex } from './indexes';
+import type { IndexSpec, Mutation } from './storage/persistence';
+import { deepCopy, isPlainObject, keyOf } from './values';
+import { QUERY_OPTIONS } from './mingo-options';
+
+/** The always-present `_id` index, as listIndexes reports it. */
+export const ID_INDEX: IndexSpec = Object.freeze({ name: '_id_', key: { _id: 1 as const } });
+
+/** Counters that let tests (and curious operators) see whether queries used an index. */
+export interface QueryStats {
+  /** Documents handed to the matcher, summed over all queries. */
+  docsExamined: number;
+  /** Queries answered from the `_id` map or a secondary index. */
+  indexedQueries: number;
+  /** Queries that had to look at every document. */
+  collectionScans: number;
+}
+
+/** How a query's candidate documents were chosen. */
+export interface Plan {
+  docs: Document[];
+  /** `_id_`, a secondary index name, or undefined for a collection scan. */
+  indexName?: string;
+}
+
+/** One collection: documents keyed by `keyOf(_id)`, in insertion order, plus indexes. */
+export class Collection {
+  readonly docs = new Map<string, Document>();
+  readonly indexes = new Map<string, SecondaryIndex>();
+
+  constructor(
+    readonly db: string,
+    readonly name: string,
+    private readonly stats: QueryStats,
+  ) {}
+
+  /** All index definitions, `_id_` first. */
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
+  }
+
+  /** The stored document with this `_id`, if any (do not mutate it). */
+  byId(id: unknown): Document | undefined {
+    return this.docs.get(keyOf(id));
+  }
+
+  /**
+   * Picks the documents that may match `filter` (the caller still filters them with mingo):
+   * an `_id` equality or `$in` uses the id map; otherwise the index with the longest equality
+   * prefix; otherwise every document.
+   */
+  candidates(filter: Document): Plan {
+    const plan = this.plan(filter);
+    this.stats.docsExamined += plan.docs.length;
+    if (plan.indexName) this.stats.indexedQueries++;
+    else this.stats.collectionScans++;
+    return plan;
+  }
+
+  private plan(filter: Document): Plan {
+    const idCond: unknown = filter._id;
+    if (idCond !== undefined) {
+      const eq = equalityValue(idCond);
+      if (eq.ok) return { docs: this.pick([keyOf(eq.value)]), indexName: '_id_' };
+      if (isPlainObject(idCond) && Array.isArray(idCond.$in) && Object.keys(idCond).length === 1
+        && idCond.$in.every((v: unknown) => equalityValue(v).ok)) {
+        return { docs: this.pick(idCond.$in.map(keyOf)), indexName: '_id_' };
+      }
+    }
+    let best: { index: SecondaryIndex; prefix: string[] } | undefined;
+    for (const index of this.indexes.values()) {
+      // A sparse index lacks documents that `{f: null}` matches, so only use it for non-null keys.
+      const prefix: string[] = [];
+      for (const field of index.fields) {
+        const eq = equalityValue(filter[field]);
+        if (!eq.ok || (index.spec.sparse && (eq.value === null || eq.value === undefined))) break;
+        prefix.push(keyOf(eq.value));
+      }
+      if (prefix.length > 0 && (!best || prefix.length > best.prefix.length)) best = { index, prefix };
+    }
+    if (best) return { docs: this.pick(best.index.lookup(best.prefix)), indexName: best.index.spec.name };
+    return { docs: [...this.docs.values()] };
+  }
+
+  private pick(keys: Iterable<string>): Document[] {
+    const out: Document[] = [];
+    const seen = new Set<string>();
+    for (const k of keys) {
+      const doc = this.docs.get(k);
+      if (doc && !seen.has(k)) {
+        seen.add(k);
+        out.push(doc);
+      }
+    }
+    // Keep natural (insertion) order when several documents come from an index.
+    if (out.length > 1) {
+      const order = new Map<Document, number>();
+      let i = 0;
+      for (const d of this.docs.values()) order.set(d, i++);
+      if (out.length < this.docs.size) out.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    }
+    return out;
+  }
+
+  /** Candidates filtered by mingo: the stored documents that match `filter`. */
+  match(filter: Document): Document[] {
+    const { docs } = this.candidates(filter);
+    if (Object.keys(filter).length === 0) return docs;
+    const query = new Query(filter, QUERY_OPTIONS);
+    return docs.filter((d) => query.test(d));
+  }
+
+  /** The first unique-index violation that storing `doc` would cause, if any. */
+  uniqueViolation(doc: Document): { spec: IndexSpec; keyValue: Document } | undefined {
+    const id = keyOf(doc._id);
+    for (const index of this.indexes.values()) {
+      const hit = index.conflicts(doc, id);
+      if (hit) {
+        const keyValue: Document = {};
+        const other = this.docs.get(hit.other) ?? {};
+        // Report the value the other document holds (what MongoDB shows), field by field.
+        for (const f of index.fields) keyValue[f] = pathValue(doc, f) ?? pathValue(other, f) ?? null;
+        return { spec: index.spec, keyValue };
+      }
+    }
+    return undefined;
+  }
+}
+
+function pathValue(doc: Document, path: string): unknown {
+  let cur: unknown = doc;
+  for (const part of path.split('.')) cur = isPlainObject(cur) ? cur[part] : undefined;
+  return cur;
+}
+
+/**
+ * The value an equality condition tests, if the condition is a plain equality that an index
+ * can answer: a scalar, ObjectId, Date..., or `{ $eq: scalar }`. Arrays, sub-documents,
+ * regexes and other operators are left to the matcher.
+ */
+export function equalityValue(cond: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (cond === undefined || Array.isArray(cond) || cond instanceof RegExp) return { ok: false };
+  if (isPlainObject(cond)) {
+    const keys = Object.keys(cond);
+    if (keys.length === 1 && keys[0] === '$eq') return equalityValue(cond.$eq);
+    return { ok: false };
+  }
+  return { ok: true, value: cond };
+}
+
+/** Databases → collections. */
+export class Catalog {
+  readonly dbs = new Map<string, Map<string, Collection>>();
+  readonly stats: QueryStats = { docsExamined: 0, indexedQueries: 0, collectionScans: 0 };
+
+  /** The collection, or undefined if it does not exist. */
+  get(db: string, coll: string): Collection | undefined {
+    return this.dbs.get(db)?.get(coll);
+  }
+
+  /** The collection, created (in memory only) if missing; callers record the mutation. */
+  ensure(db: string, coll: string): Collection {
+    let colls = this.dbs.get(db);
+    if (!colls) this.dbs.set(db, (colls = new Map()));
+    let c = colls.get(coll);
+    if (!c) colls.set(coll, (c = new Collection(db, coll, this.stats)));
+    return c;
+  }
+
+  /** The whole state as mutations, for a persistence snapshot. */
+  *snapshot(): Generator<Mutation> {
+    for (const [db, colls] of this.dbs) {
+      for (const [coll, c] of colls) {
+        yield { op: 'createCollection', db, coll };
+        for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
+        for (const doc of c.docs.values()) yield { op: 'put', db, coll, doc };
+      }
+    }
+  }
+}
+
+/**
+ * Applies one mutation to the catalog. State-setting and idempotent, as the persistence
+ * contract requires: replaying a mutation twice leaves the same state.
+ */
+export function applyMutation(catalog: Catalog, m: Mutation): void {
+  switch (m.op) {
+    case 'createCollection':
+      catalog.ensure(m.db, m.coll);
+      return;
+    case 'dropCollection':
+      catalog.dbs.get(m.db)?.delete(m.coll);
+      return;
+    case 'dropDatabase':
+      catalog.dbs.delete(m.db);
+      return;
+    case 'createIndex': {
+      const c = catalog.ensure(m.db, m.coll);
+      if (m.index.name === ID_INDEX.name) return;
+      const index = new SecondaryIndex({ ...m.index, key: { ...m.index.key } });
+      for (const [id, doc] of c.docs) index.add(doc, id);
+      c.indexes.set(m.index.name, index);
+      return;
+    }
+    case 'dropIndex':
+      catalog.get(m.db, m.coll)?.indexes.delete(m.name);
+      return;
+    case 'put': {
+      const c = catalog.ensure(m.db, m.coll);
+      const id = keyOf(m.doc._id);
+      const old = c.docs.get(id);
+      // A private copy: the mutation object may still be read by the journal afterwards.
+      const doc = deepCopy(m.doc);
+      for (const index of c.indexes.values()) {
+        if (old) index.remove(old, id);
+        index.add(doc, id);
+      }
+      c.docs.set(id, doc);
+      return;
+    }
+    case 'delete': {
+      const c = catalog.get(m.db, m.coll);
+      const id = keyOf(m.id);
+      const old = c?.docs.get(id);
+      if (!c || !old) return;
+      for (const index of c.indexes.values()) index.remove(old, id);
+      c.docs.delete(id);
+      return;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/** insert, update, delete, findAndModify. */
+import { BSON, type Document } from 'bson';
+import { SERIALIZE_OPTIONS } from '../bson-options';
+import { CommandError } from '../errors';
+import { applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
+import { isPlainObject } from '../values';
+import { collectionName, docOption, type CommandContext, type CommandHandler } from './context';
+import { deleteDoc, insertDoc, storeDoc, writeError } from './writes';
+import { project, sortDocs } from './reads';
+
+/** Reads a command's array of statements (from the body or a kind-1 sequence). */
+function statements(cmd: Document, field: string): Document[] {
+  const list: unknown = cmd[field];
+  if (!Array.isArray(list) || !list.every(isPlainObject)) throw new CommandError('FailedToParse', `'${field}' must be an array of objects`);
+  return list;
+}
+
+/** Runs each statement, collecting writeErrors; stops at the first error when ordered. */
+async function eachStatement(cmd: Document, ctx: CommandContext, list: Document[], run: (s: Document, i: number) => void): Promise<Document[]> {
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Document[] = [];
+  for (let i = 0; i < list.length; i++) {
+    try {
+      run(list[i], i);
+    } catch (err) {
+      writeErrors.push(writeError(i, err));
+      if (ordered) break;
+    }
+  }
+  await ctx.commit();
+  return writeErrors;
+}
+
+const insert: CommandHandler = async (cmd, ctx) => {
+  const coll = ctx.ensureCollection(collectionName(cmd, 'insert'));
+  const docs = statements(cmd, 'documents');
+  let n = 0;
+  const writeErrors = await eachStatement(cmd, ctx, docs, (doc) => {
+    insertDoc(ctx, coll, withId(doc));
+    n++;
+  });
+  return writeErrors.length ? { n, writeErrors } : { n };
+};
+
+function sameDoc(a: Document, b: Document): boolean {
+  return Buffer.from(BSON.serialize(a, SERIALIZE_OPTIONS)).equals(BSON.serialize(b, SERIALIZE_OPTIONS));
+}
+
+const update: CommandHandler = async (cmd, ctx) => {
+  const coll = ctx.ensureCollection(collectionName(cmd, 'update'));
+  let n = 0;
+  let nModified = 0;
+  const upserted: Document[] = [];
+  const writeErrors = await eachStatement(cmd, ctx, statements(cmd, 'updates'), (s, index) => {
+    const filter = docOption(s, 'q');
+    validateUpdate(s.u);
+    const u = s.u;
+    const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
+    let matches = coll.match(filter);
+    if (!s.multi) matches = matches.slice(0, 1);
+    for (const old of matches) {
+      const next = applyUpdate(old, u, filter, false, arrayFilters);
+      n++;
+      if (sameDoc(old, next)) continue;
+      storeDoc(ctx, coll, next);
+      nModified++;
+    }
+    if (matches.length === 0 && s.upsert) {
+      const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
+      insertDoc(ctx, coll, doc);
+      n++;
+      upserted.push({ index, _id: doc._id });
+    }
+  });
+  const reply: Document = { n, nModified };
+  if (upserted.length) reply.upserted = upserted;
+  if (writeErrors.length) reply.writeErrors = writeErrors;
+  return reply;
+};
+
+const del: CommandHandler = async (cmd, ctx) => {
+  const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'delete'));
+  let n = 0;
+  const writeErrors = await eachStatement(cmd, ctx, statements(cmd, 'deletes'), (s) => {
+    if (!coll) return;
+    let matches = coll.match(docOption(s, 'q'));
+    if (s.limit === 1) matches = matches.slice(0, 1);
+    else if (s.limit !== 0 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
+    for (const doc of matches) deleteDoc(ctx, coll, doc);
+    n += matches.length;
+  });
+  return writeErrors.length ? { n, writeErrors } : { n };
+};
+
+/** findAndModify: one document, atomically found and changed; errors are top-level. */
+const findAndModify: CommandHandler = async (cmd, ctx) => {
+  const name = collectionName(cmd, Object.keys(cmd)[0]);
+  const filter = docOption(cmd, 'query');
+  const sort = docOption(cmd, 'sort');
+  const fields = docOption(cmd, 'fields');
+  const coll = ctx.ensureCollection(name);
+  let candidates = coll.match(filter);
+  if (Object.keys(sort).length > 0) candidates = sortDocs(candidates, sort);
+  const old = candidates[0];
+  const shape = (doc: Document | undefined): Document | null => (doc ? project([doc], fields)[0] : null);
+
+  if (cmd.remove) {
+    if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
+    if (old) deleteDoc(ctx, coll, old);
+    await ctx.commit();
+    return { lastErrorObject: { n: old ? 1 : 0 }, value: shape(old) };
+  }
+  validateUpdate(cmd.update);
+  const u = cmd.update;
+  const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
+  if (old) {
+    const next = applyUpdate(old, u, filter, false, arrayFilters);
+    if (!sameDoc(old, next)) storeDoc(ctx, coll, next);
+    await ctx.commit();
+    return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next : old) };
+  }
+  if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+  const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
+  insertDoc(ctx, coll, doc);
+  await ctx.commit();
+  return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: cmd.new ? shape(doc) : null };
+};
+
+/** Write commands, keyed by lower-case name. */
+export const crudCommands: Record<string, CommandHandler> = {
+  insert,
+  update,
+  delete: del,
+  findandmodify: findAndModify,
+};

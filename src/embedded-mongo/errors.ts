@@ -1,0 +1,57 @@
+/** Errors that become `{ ok: 0, code, codeName, errmsg }` replies. */
+import type { Document } from 'bson';
+
+/** MongoDB error codes used by this server, with their code names. */
+export const Codes = {
+  BadValue: 2,
+  NoSuchKey: 4,
+  FailedToParse: 9,
+  TypeMismatch: 14,
+  IllegalOperation: 20,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  CannotCreateIndex: 67,
+  InvalidOptions: 72,
+  InvalidNamespace: 73,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  NotImplemented: 238,
+  DuplicateKey: 11000,
+  InternalError: 1,
+} as const;
+
+/** The name of one of {@link Codes}. */
+export type CodeName = keyof typeof Codes;
+
+/** A command failure with a MongoDB code; `extra` fields are copied into the reply. */
+export class CommandError extends Error {
+  readonly code: number;
+  constructor(
+    readonly codeName: CodeName,
+    message: string,
+    readonly extra: Document = {},
+  ) {
+    super(message);
+    this.code = Codes[codeName];
+  }
+}
+
+/** Turns anything thrown inside a command into the fields of an error reply. */
+export function errorFields(err: unknown): Document {
+  if (err instanceof CommandError) {
+    return { errmsg: err.message, code: err.code, codeName: err.codeName, ...err.extra };
+  }
+  // Anything else is a bug or a mingo rejection (unknown operator, bad argument): report it
+  // as a generic failure, like MongoDB's "Location" errors, instead of crashing.
+  const message = err instanceof Error ? err.message : String(err);
+  return { errmsg: message, code: 1, codeName: 'InternalError' };
+}
+
+/** The `{ ok: 0, ... }` reply for an error. */
+export function errorReply(err: unknown): Document {
+  return { ok: 0, ...errorFields(err) };
+}

@@ -1,0 +1,112 @@
+/**
+ * Update documents: mingo's update operators, plus the gaps this server fills itself —
+ * replacement documents, the upsert seed built from the filter, `$setOnInsert` applied only
+ * when inserting, and `$inc` on `Long` values (mingo only adds JS numbers).
+ */
+import { Long, ObjectId, type Document } from 'bson';
+import { updateOne, type Modifier } from 'mingo/updater';
+import { CommandError } from './errors';
+import { QUERY_OPTIONS } from './mingo-options';
+import { deepCopy, getPath, isPlainObject, keyOf, setPath } from './values';
+
+/** True when `u` is an operator update (`{$set: ...}`), false for a replacement document. */
+export function isOperatorUpdate(u: Document): boolean {
+  const keys = Object.keys(u);
+  return keys.length > 0 && keys[0].startsWith('$');
+}
+
+/** Rejects update forms this server does not support (pipelines, mixed documents). */
+export function validateUpdate(u: unknown): asserts u is Document {
+  if (Array.isArray(u)) throw new CommandError('NotImplemented', 'update pipelines are not supported by the embedded server');
+  if (!isPlainObject(u)) throw new CommandError('FailedToParse', 'update must be an object');
+  const keys = Object.keys(u);
+  const ops = keys.filter((k) => k.startsWith('$')).length;
+  if (ops > 0 && ops < keys.length) throw new CommandError('FailedToParse', 'update mixes operators and fields');
+}
+
+/**
+ * The new version of `doc` after `u`. `filter` is the statement's query (needed for the
+ * positional `$` operator); `inserting` turns on `$setOnInsert`. `doc` is not modified.
+ */
+export function applyUpdate(doc: Document, u: Document, filter: Document, inserting: boolean, arrayFilters?: Document[]): Document {
+  if (!isOperatorUpdate(u)) {
+    if (u._id !== undefined && doc._id !== undefined && keyOf(u._id) !== keyOf(doc._id)) {
+      throw new CommandError('ImmutableField', "After applying the update, the (immutable) field '_id' was found to have been altered");
+    }
+    const { _id: _ignored, ...rest } = u;
+    return { _id: doc._id ?? u._id, ...deepCopy(rest) };
+  }
+  const ops: Document = { ...u };
+  const setOnInsert: unknown = ops.$setOnInsert;
+  delete ops.$setOnInsert;
+  if (inserting && isPlainObject(setOnInsert)) ops.$set = { ...setOnInsert, ...(isPlainObject(ops.$set) ? ops.$set : {}) };
+  const copy = deepCopy(doc);
+  if (isPlainObject(ops.$inc)) ops.$inc = incLongs(copy, ops.$inc);
+  for (const k of Object.keys(ops)) {
+    if (isPlainObject(ops[k]) && Object.keys(ops[k] as Document).length === 0) delete ops[k];
+  }
+  if (Object.keys(ops).length > 0) {
+    const docs = [copy];
+    // The seed of an upsert need not satisfy the filter's operators, so match it with {}.
+    updateOne(docs, inserting ? {} : filter, ops as Modifier<Document>, { arrayFilters, cloneMode: 'deep' }, QUERY_OPTIONS);
+    const out = docs[0];
+    if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
+      throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    return out;
+  }
+  return copy;
+}
+
+/**
+ * Performs the `$inc`s that involve a `Long` (stored or given) directly on `doc`, and returns
+ * the remaining ones for mingo.
+ */
+function incLongs(doc: Document, inc: Document): Document {
+  const rest: Document = {};
+  for (const [path, amount] of Object.entries(inc)) {
+    const current = getPath(doc, path);
+    if (current instanceof Long || amount instanceof Long) {
+      if (current !== undefined && current !== null && typeof current !== 'number' && !(current instanceof Long)) {
+        throw new CommandError('TypeMismatch', `Cannot apply $inc to a value of non-numeric type. {_id: ${String(doc._id)}} has the field '${path}' of non-numeric type`);
+      }
+      const base = current instanceof Long ? current : Long.fromNumber(Number(current ?? 0));
+      const add = amount instanceof Long ? amount : Long.fromNumber(Number(amount));
+      setPath(doc, path, base.add(add));
+    } else {
+      rest[path] = amount;
+    }
+  }
+  return rest;
+}
+
+/**
+ * The document an upsert starts from: the filter's equality conditions (top level, `$eq`, and
+ * inside a top-level `$and`), including `_id`, which mingo's `$set` would refuse to write.
+ */
+export function upsertSeed(filter: Document): Document {
+  const seed: Document = {};
+  addEqualities(filter, seed);
+  return seed;
+}
+
+function addEqualities(filter: Document, seed: Document): void {
+  for (const [key, cond] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(cond)) {
+      for (const part of cond) if (isPlainObject(part)) addEqualities(part, seed);
+      continue;
+    }
+    if (key.startsWith('$') || cond instanceof RegExp) continue;
+    if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
+      if ('$eq' in cond) setPath(seed, key, deepCopy(cond.$eq));
+      continue;
+    }
+    setPath(seed, key, deepCopy(cond));
+  }
+}
+
+/** A copy of `doc` with `_id` first, generating an ObjectId when it has none. */
+export function withId(doc: Document): Document {
+  const { _id, ...rest } = doc;
+  return { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+}

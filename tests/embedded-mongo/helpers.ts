@@ -1,0 +1,49 @@
+/**
+ * Test database for the embedded-mongo suite: a fresh embedded server per test file, or the
+ * real MongoDB named by MONGODB_URI (then with a unique database, dropped at the end).
+ */
+import { appendFileSync } from 'node:fs';
+import mongoose from 'mongoose';
+import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
+
+/** True when the suite runs against a real MongoDB instead of the embedded server. */
+export const usingRealMongo = Boolean(process.env.MONGODB_URI);
+
+/** `describe` for tests that inspect embedded-only internals. */
+export const describeEmbedded = usingRealMongo ? describe.skip : describe;
+
+/** A mongoose connection to a private database, and the embedded server behind it if any. */
+export interface TestDb {
+  conn: mongoose.Connection;
+  server?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/**
+ * Opens a test database. Set EMBEDDED_MONGO_COMMAND_LOG to a file path to have the names of all
+ * wire commands the server received appended to it (one per line) when the database closes.
+ */
+export async function openTestDb(label: string): Promise<TestDb> {
+  const commands = new Set<string>();
+  let server: EmbeddedServer | undefined;
+  let uri = process.env.MONGODB_URI ?? '';
+  if (!uri) {
+    server = await startEmbeddedServer({ onCommand: (name) => commands.add(name) });
+    uri = server.uri;
+  }
+  const dbName = `tn_test_${label}_${process.pid}_${++counter}`;
+  const conn = await mongoose.createConnection(uri, { dbName }).asPromise();
+  return {
+    conn,
+    server,
+    async close() {
+      await conn.dropDatabase();
+      await conn.close();
+      await server?.close();
+      const logFile = process.env.EMBEDDED_MONGO_COMMAND_LOG;
+      if (logFile && commands.size) appendFileSync(logFile, [...commands].join('\n') + '\n');
+    },
+  };
+}
