@@ -197,12 +197,14 @@ export class JournalPersistence implements Persistence {
     }
     const first = base ?? 1;
     const chain = listing.journals.filter((g) => g >= first);
+    if (base === undefined && chain.length > 0 && chain[0] !== 1) {
+      throw new Error(`data directory ${this.dir} is inconsistent: journals start at ${chain[0]} but there is no snapshot`);
+    }
     chain.forEach((gen, i) => {
       if (gen !== first + i) throw new Error(`data directory ${this.dir} is inconsistent: expected ${journalPath(this.dir, first + i)}, found journal-${gen}.log`);
     });
     if (chain.length === 0) {
       if (base !== undefined) throw new Error(`data directory ${this.dir} is inconsistent: snapshot-${base}.bson has no journal-${base}.log`);
-      if (listing.journals.length > 0) throw new Error(`data directory ${this.dir} is inconsistent: journals start at ${listing.journals[0]} but there is no snapshot`);
       fs.closeSync(fs.openSync(journalPath(this.dir, 1), 'wx'));
       chain.push(1);
     }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EJSON, type Document } from 'bson';
+import { HEADER_BYTES } from '../../../src/embedded-mongo/storage/framing';
 import { JournalPersistence, type JournalOptions } from '../../../src/embedded-mongo/storage/journal';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
 
@@ -82,4 +83,12 @@ export class MiniCatalog {
 /** Names of the files in `dir`, sorted. */
 export function filesIn(dir: string): string[] {
   return fs.readdirSync(dir).sort();
+}
+
+/** Offsets where each record of a framed file starts, followed by the file's size. */
+export function recordOffsets(file: string): number[] {
+  const buf = fs.readFileSync(file);
+  const offsets: number[] = [];
+  for (let pos = 0; pos < buf.length; pos += HEADER_BYTES + buf.readUInt32LE(pos)) offsets.push(pos);
+  return [...offsets, buf.length];
 }

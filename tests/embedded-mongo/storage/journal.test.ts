@@ -6,7 +6,7 @@ import { Binary, Decimal128, EJSON, Long, ObjectId } from 'bson';
 import { JournalPersistence } from '../../../src/embedded-mongo/storage/journal';
 import { HEADER_BYTES } from '../../../src/embedded-mongo/storage/framing';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
-import { captureLog, makeTempDir, openAndLoad, removeDir } from './helpers';
+import { captureLog, makeTempDir, openAndLoad, recordOffsets, removeDir } from './helpers';
 
 let dir: string;
 beforeEach(() => {
@@ -17,14 +17,6 @@ afterEach(() => removeDir(dir));
 const put = (i: number, extra: Record<string, unknown> = {}): Mutation => ({ op: 'put', db: 'app', coll: 'notes', doc: { _id: i, title: `note ${i}`, ...extra } });
 const journal = (gen = 1): string => path.join(dir, `journal-${gen}.log`);
 const ejson = (ms: Mutation[]): string => EJSON.stringify(ms, { relaxed: false });
-
-/** Offsets where each record of a journal starts, plus the file end. */
-function recordOffsets(file: string): number[] {
-  const buf = fs.readFileSync(file);
-  const offsets: number[] = [];
-  for (let pos = 0; pos < buf.length; pos += HEADER_BYTES + buf.readUInt32LE(pos)) offsets.push(pos);
-  return [...offsets, buf.length];
-}
 
 describe('round trip', () => {
   it('replays every mutation in order with BSON types intact', async () => {
@@ -221,3 +213,24 @@ function flipByte(file: string, offset: number): void {
   buf[offset] ^= 0xff;
   fs.writeFileSync(file, buf);
 }
+
+describe('write failures', () => {
+  // The CommonJS module object itself, which the storage code's namespace import reads through.
+  const nodeFs: typeof fs = jest.requireActual('node:fs');
+  afterEach(() => jest.restoreAllMocks());
+
+  it('stops accepting commits after an fsync error (fail-stop: the file state is unknown)', async () => {
+    const captured = captureLog();
+    const { p } = await openAndLoad({ dir, log: captured.log });
+    await p.commit([put(1)]);
+    jest.spyOn(nodeFs, 'fdatasync').mockImplementationOnce((_fd, cb) => cb(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })));
+    const failed = p.commit([put(2)]);
+    const queued = p.commit([put(3)]);
+    await expect(failed).rejects.toThrow(/journal .*journal-1\.log failed, no further commits accepted: EIO/);
+    await expect(queued).rejects.toThrow(/no further commits/);
+    await expect(p.commit([put(4)])).rejects.toThrow(/no further commits/);
+    expect(captured.lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
+    await p.close();
+    expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
+  });
+});
