@@ -1,0 +1,137 @@
+/**
+ * The one place the page talks HTTP. Every call takes an href the API handed out (or the
+ * entry point), logs the exchange for the learner panel, and keeps its own ETag cache.
+ *
+ * Why an own cache: the API answers `Cache-Control: private, no-cache` with an ETag, so the
+ * browser's cache would revalidate on its own, but fetch() then reports the 304 as a 200 and
+ * the learner never sees it. Requests therefore go out with `cache: 'no-store'` and the page
+ * sends `If-None-Match` itself; on a 304 it reuses the body it stored.
+ */
+import { completeRequest, logRequest, type LogEntry } from './log';
+import type { HttpMethod, Link } from './links';
+import { maskHeader, maskJwts } from './mask';
+import { getSession } from './session';
+
+/** What a request came back with. `body` is parsed JSON when the response was JSON. */
+export interface ApiResult {
+  status: number;
+  statusText: string;
+  /** 2xx, or a 304 answered from the page's cache. */
+  ok: boolean;
+  headers: Headers;
+  body: unknown;
+  /** True for a 304 whose body was taken from the page's ETag cache. */
+  revalidated: boolean;
+  entry: LogEntry;
+}
+
+/** Options of one request. */
+export interface SendOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The bearer token: undefined means the session's, null means none. */
+  token?: string | null;
+  /** GET only: send If-None-Match when the page holds an ETag for this URL (default true). */
+  conditional?: boolean;
+}
+
+/** Thrown when no HTTP answer arrived at all (server down, connection refused). */
+export class NetworkError extends Error {}
+
+interface CachedRepresentation {
+  etag: string;
+  body: unknown;
+}
+
+const etagCache = new Map<string, CachedRepresentation>();
+
+// Responses vary on Authorization, so one user's cached page must never answer for another.
+function cacheKey(url: string, token: string | undefined): string {
+  return `${token ?? ''} ${url}`;
+}
+
+function parseBody(text: string, contentType: string | null): unknown {
+  if (text === '') return undefined;
+  if (contentType && /json/i.test(contentType)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text; // a broken JSON body is still worth showing to the learner as text
+    }
+  }
+  return text;
+}
+
+function displayBody(text: string, body: unknown): string {
+  const pretty = typeof body === 'object' && body !== null ? JSON.stringify(body, null, 2) : text;
+  return maskJwts(pretty);
+}
+
+/** Sends one request to an href from the API and logs it. */
+export async function send(method: HttpMethod, href: string, options: SendOptions = {}): Promise<ApiResult> {
+  const url = new URL(href, window.location.href).href;
+  const token = options.token === undefined ? getSession()?.token : (options.token ?? undefined);
+  const headers: Array<[string, string]> = [['Accept', 'application/json, application/problem+json']];
+  let bodyText: string | undefined;
+  if (options.body !== undefined) {
+    bodyText = JSON.stringify(options.body);
+    headers.push(['Content-Type', 'application/json']);
+  }
+  if (token) headers.push(['Authorization', `Bearer ${token}`]);
+  const cached = method === 'GET' && options.conditional !== false ? etagCache.get(cacheKey(url, token)) : undefined;
+  if (cached) headers.push(['If-None-Match', cached.etag]);
+
+  const entry = logRequest({
+    method,
+    url: href,
+    requestHeaders: headers.map(([n, v]) => [n, maskHeader(n, v)]),
+    requestBody: bodyText === undefined ? undefined : displayBody(bodyText, options.body),
+  });
+  const started = performance.now();
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { method, headers, body: bodyText, cache: 'no-store', credentials: 'omit' });
+    text = await response.text();
+  } catch (err) {
+    const message = `No answer from the server (${err instanceof Error ? err.message : String(err)}).`;
+    completeRequest(entry, { status: 0, error: message, durationMs: Math.round(performance.now() - started) });
+    throw new NetworkError(message);
+  }
+
+  const durationMs = Math.round(performance.now() - started);
+  const responseHeaders: Array<[string, string]> = [];
+  response.headers.forEach((value, name) => responseHeaders.push([name, maskHeader(name, value)]));
+  let body = parseBody(text, response.headers.get('Content-Type'));
+  let revalidated = false;
+
+  if (response.status === 304 && cached) {
+    body = cached.body;
+    revalidated = true;
+  } else if (method === 'GET' && response.status === 200) {
+    const etag = response.headers.get('ETag');
+    if (etag) etagCache.set(cacheKey(url, token), { etag, body });
+  }
+
+  const statusText = response.statusText || (response.status === 304 ? 'Not Modified' : '');
+  completeRequest(entry, {
+    status: response.status,
+    statusText,
+    responseHeaders,
+    responseBody: text === '' ? undefined : displayBody(text, body),
+    durationMs,
+    revalidated,
+  });
+  return { status: response.status, statusText, ok: response.ok || revalidated, headers: response.headers, body, revalidated, entry };
+}
+
+/** Follows a link: its own method, its own href. */
+export function follow(link: Link, options: SendOptions = {}): Promise<ApiResult> {
+  return send(link.method, link.href, options);
+}
+
+/** Forgets every stored ETag and body (on log out, so nothing of a user stays in memory). */
+export function forgetCache(): void {
+  etagCache.clear();
+}

@@ -1,0 +1,38 @@
+/**
+ * Hypermedia controls as the API sends them. The page never writes a URL of its own: every
+ * request starts from a link found here (or from the entry point the page was given).
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One link object of a `links` array. */
+export interface Link {
+  rel: string;
+  href: string;
+  method: HttpMethod;
+  templated?: boolean;
+}
+
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+function isLink(value: unknown): value is Link {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.rel === 'string' && typeof v.href === 'string' && typeof v.method === 'string' && METHODS.includes(v.method);
+}
+
+/** The well-formed links of a response body; an absent or malformed `links` gives none. */
+export function linksOf(body: unknown): Link[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const links = (body as { links?: unknown }).links;
+  return Array.isArray(links) ? links.filter(isLink) : [];
+}
+
+/** The first link with this rel, or undefined when the server did not offer it. */
+export function findLink(links: readonly Link[], rel: string): Link | undefined {
+  return links.find((l) => l.rel === rel);
+}
+
+/** True when the server offered this rel (so the matching button may be shown). */
+export function hasLink(links: readonly Link[], rel: string): boolean {
+  return findLink(links, rel) !== undefined;
+}

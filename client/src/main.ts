@@ -1,0 +1,169 @@
+/**
+ * The page shell: fetches the entry point, keeps the session, and switches between views.
+ * Views get an AppContext instead of reaching into each other.
+ */
+import { follow, forgetCache, send } from './api';
+import { h, replaceChildren } from './dom';
+import { ENTRY_POINT } from './entry';
+import { ApiProblem, ensureOk, errorBox } from './errors';
+import { findLink, linksOf, type Link } from './links';
+import { clearSession, getSession, setSession, type Session } from './session';
+import { renderAuth } from './views/auth';
+import type { AppContext } from './views/context';
+import { mountLogPanel } from './views/log-panel';
+import { renderNote, toNote } from './views/note';
+import { loadNotes, renderNotes } from './views/notes';
+import { renderProfile } from './views/profile';
+import { renderWalkthrough } from './views/walkthrough';
+
+type ViewName = 'auth' | 'notes' | 'note' | 'profile' | 'walkthrough';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el as T;
+}
+
+const view = byId('view');
+const nav = byId('nav');
+const statusRegion = byId('status');
+const pageError = byId('page-error');
+
+let rootLinks: Link[] = [];
+let notesHref: string | undefined;
+let current: ViewName = 'auth';
+
+function setView(name: ViewName): void {
+  current = name;
+  replaceChildren(pageError);
+  renderNav();
+}
+
+function sessionLink(rel: string): Link | undefined {
+  const session = getSession();
+  return session ? findLink(session.links, rel) : undefined;
+}
+
+function navButton(label: string, name: ViewName, action: () => void): HTMLElement {
+  return h('button', { type: 'button', class: 'nav-button', 'aria-current': current === name ? 'page' : undefined, onclick: action }, label);
+}
+
+function renderNav(): void {
+  const session = getSession();
+  const items: Array<HTMLElement | null> = session
+    ? [
+        sessionLink('notes') ? navButton('Notes', 'notes', () => void ctx.showNotes()) : null,
+        sessionLink('profile') ? navButton('Profile', 'profile', () => void ctx.showProfile()) : null,
+        navButton('Walkthrough', 'walkthrough', () => ctx.showWalkthrough()),
+        h('button', { type: 'button', class: 'nav-button', onclick: () => ctx.signOut('You are logged out.') }, 'Log out'),
+      ]
+    : [navButton('Log in or register', 'auth', () => ctx.showAuth()), navButton('Walkthrough', 'walkthrough', () => ctx.showWalkthrough())];
+  replaceChildren(
+    nav,
+    session ? h('span', { class: 'who' }, `Signed in as ${session.user.name || session.user.email}`) : null,
+    h('ul', {}, items.filter((i): i is HTMLElement => i !== null).map((i) => h('li', {}, i))),
+  );
+}
+
+const ctx: AppContext = {
+  rootLinks: () => rootLinks,
+
+  showAuth(message) {
+    setView('auth');
+    renderAuth(ctx, view, message);
+  },
+
+  async showNotes(href, focus) {
+    const target = href ?? sessionLink('notes')?.href;
+    if (!target) return ctx.showAuth();
+    try {
+      const page = await loadNotes(target);
+      // Remember the page by its self link (what the server calls it), for "back to notes".
+      notesHref = findLink(page.links, 'self')?.href ?? target;
+      setView('notes');
+      renderNotes(ctx, view, notesHref, page, focus);
+    } catch (err) {
+      ctx.fail(err, pageError);
+    }
+  },
+
+  async showNote(href) {
+    try {
+      const result = ensureOk(await send('GET', href));
+      setView('note');
+      renderNote(ctx, view, toNote(result.body));
+    } catch (err) {
+      ctx.fail(err, pageError);
+    }
+  },
+
+  async showProfile() {
+    const profile = sessionLink('profile');
+    if (!profile) return;
+    try {
+      const result = ensureOk(await follow(profile));
+      setView('profile');
+      renderProfile(ctx, view, result.body);
+    } catch (err) {
+      ctx.fail(err, pageError);
+    }
+  },
+
+  showWalkthrough() {
+    setView('walkthrough');
+    renderWalkthrough(ctx, view);
+  },
+
+  announce(message) {
+    // Clearing first makes screen readers repeat a message that is the same as the last one.
+    statusRegion.textContent = '';
+    window.setTimeout(() => (statusRegion.textContent = message), 50);
+  },
+
+  async signIn(session: Session) {
+    setSession(session);
+    notesHref = undefined;
+    await ctx.showNotes();
+    ctx.announce(`Logged in as ${session.user.name || session.user.email}.`);
+  },
+
+  signOut(message) {
+    clearSession();
+    forgetCache();
+    notesHref = undefined;
+    ctx.showAuth(message);
+  },
+
+  fail(err, box) {
+    // A 401 on a request that carried the token means the token expired or is no longer valid.
+    const sentToken = err instanceof ApiProblem && err.result.entry.requestHeaders.some(([name]) => name === 'Authorization');
+    if (err instanceof ApiProblem && err.result.status === 401 && sentToken && getSession()) {
+      ctx.signOut('Your session has ended. Please log in again.');
+      return;
+    }
+    replaceChildren(box, errorBox(err));
+  },
+
+  lastNotesHref: () => notesHref,
+};
+
+async function boot(): Promise<void> {
+  try {
+    const result = ensureOk(await send('GET', ENTRY_POINT, { token: null }));
+    rootLinks = linksOf(result.body);
+  } catch (err) {
+    setView('auth');
+    replaceChildren(
+      view,
+      h('h1', {}, 'Thunder Notes'),
+      errorBox(err),
+      h('button', { type: 'button', onclick: () => void boot() }, 'Try again'),
+    );
+    return;
+  }
+  if (getSession()) await ctx.showNotes();
+  else ctx.showAuth();
+}
+
+mountLogPanel(byId('log'), byId<HTMLButtonElement>('log-clear'), byId('log-count'));
+void boot();

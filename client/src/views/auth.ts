@@ -1,0 +1,119 @@
+/** Log in and register: the two things a visitor can do from the entry point alone. */
+import { follow } from '../api';
+import { fieldValue, focusHeading, h, replaceChildren } from '../dom';
+import { ensureOk } from '../errors';
+import { findLink } from '../links';
+import { sessionFromLogin } from '../session';
+import type { AppContext } from './context';
+
+// The development server seeds these users on an empty database (see the README).
+const DEMO_EMAIL = 'saurabh@example.com';
+const DEMO_PASSWORD = 'abcd1234';
+
+function field(id: string, label: string, attrs: Record<string, string | boolean>): HTMLElement {
+  return h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, ...attrs }));
+}
+
+async function logIn(ctx: AppContext, email: string, password: string): Promise<void> {
+  const auth = findLink(ctx.rootLinks(), 'auth');
+  if (!auth) throw new Error('The API offers no way to log in right now (no "auth" link).');
+  const result = ensureOk(await follow(auth, { body: { email, password }, token: null }));
+  const session = sessionFromLogin(result.body);
+  if (!session) throw new Error('The login answer carried no access token.');
+  await ctx.signIn(session);
+}
+
+function loginForm(ctx: AppContext): HTMLElement {
+  const errors = h('div', { class: 'form-errors' });
+  const form = h(
+    'form',
+    { 'aria-labelledby': 'login-title', class: 'card' },
+    h('h2', { id: 'login-title' }, 'Log in'),
+    h(
+      'div',
+      { class: 'hint', id: 'demo-hint' },
+      h('p', {}, 'Try the demo user: ', h('strong', {}, DEMO_EMAIL), ' (or arpita@example.com), password ', h('strong', {}, DEMO_PASSWORD), '.'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => fillDemo() }, 'Fill in the demo user'),
+    ),
+    field('login-email', 'Email', { name: 'email', type: 'email', autocomplete: 'username', required: true }),
+    field('login-password', 'Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    errors,
+    h('button', { type: 'submit' }, 'Log in'),
+  );
+  const fillDemo = () => {
+    (form.elements.namedItem('email') as HTMLInputElement).value = DEMO_EMAIL;
+    (form.elements.namedItem('password') as HTMLInputElement).value = DEMO_PASSWORD;
+    (form.querySelector('button[type=submit]') as HTMLButtonElement).focus();
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    replaceChildren(errors);
+    const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
+    button.disabled = true;
+    logIn(ctx, fieldValue(form, 'email').trim(), fieldValue(form, 'password'))
+      .catch((err: unknown) => ctx.fail(err, errors))
+      .finally(() => (button.disabled = false));
+  });
+  return form;
+}
+
+function registerForm(ctx: AppContext): HTMLElement {
+  const errors = h('div', { class: 'form-errors' });
+  const form = h(
+    'form',
+    { 'aria-labelledby': 'register-title', class: 'card' },
+    h('h2', { id: 'register-title' }, 'Create an account'),
+    field('register-name', 'Name', { name: 'name', type: 'text', autocomplete: 'name', required: true }),
+    field('register-email', 'Email', { name: 'email', type: 'email', autocomplete: 'email', required: true }),
+    field('register-password', 'Password (at least 8 characters)', {
+      name: 'password',
+      type: 'password',
+      autocomplete: 'new-password',
+      required: true,
+    }),
+    errors,
+    h('button', { type: 'submit' }, 'Create account'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    replaceChildren(errors);
+    const register = findLink(ctx.rootLinks(), 'register');
+    if (!register) return;
+    const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
+    button.disabled = true;
+    const email = fieldValue(form, 'email').trim();
+    const password = fieldValue(form, 'password');
+    follow(register, { body: { name: fieldValue(form, 'name').trim(), email, password }, token: null })
+      .then((result) => {
+        ensureOk(result);
+        ctx.announce('Account created (201 Created). Logging you in…');
+        return logIn(ctx, email, password);
+      })
+      .catch((err: unknown) => ctx.fail(err, errors))
+      .finally(() => (button.disabled = false));
+  });
+  return form;
+}
+
+/** Renders the login form (with the demo-user hint) and, when offered, the registration form. */
+export function renderAuth(ctx: AppContext, container: Element, message?: string): void {
+  const links = ctx.rootLinks();
+  replaceChildren(
+    container,
+    h('h1', {}, 'Welcome to Thunder Notes'),
+    h(
+      'p',
+      { class: 'lead' },
+      'A small notes app whose page knows a single address, the API entry point, and finds everything else by following links. ',
+      'Every request it makes is listed in the HTTP log.',
+    ),
+    message ? h('p', { class: 'notice', role: 'status' }, message) : null,
+    h(
+      'div',
+      { class: 'columns' },
+      findLink(links, 'auth') ? loginForm(ctx) : h('p', {}, 'The API offers no login right now.'),
+      findLink(links, 'register') ? registerForm(ctx) : null,
+    ),
+  );
+  focusHeading(container);
+}

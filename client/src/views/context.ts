@@ -1,0 +1,29 @@
+/** What every view may ask of the page shell: navigation, announcements, the session. */
+import type { Link } from '../links';
+import type { Session } from '../session';
+
+/** The shell's services, handed to each view. */
+export interface AppContext {
+  /** Links of the entry point `/`. */
+  rootLinks(): Link[];
+  /** Shows the login and registration forms, optionally with a message. */
+  showAuth(message?: string): void;
+  /** Loads a notes page from an href the API gave (the `notes` link when omitted) and shows it. */
+  showNotes(href?: string, focus?: 'top' | 'summary'): Promise<void>;
+  /** Loads one note from an href the API gave and shows it. */
+  showNote(href: string): Promise<void>;
+  /** Loads the profile from the session's `profile` link and shows it. */
+  showProfile(): Promise<void>;
+  /** Shows the walkthrough. */
+  showWalkthrough(): void;
+  /** Says something in the polite live region (and on screen). */
+  announce(message: string): void;
+  /** Starts a session after a login. */
+  signIn(session: Session): Promise<void>;
+  /** Ends the session and returns to the login form. */
+  signOut(message?: string): void;
+  /** Shows an error in the given box; a 401 on a protected request ends the session. */
+  fail(err: unknown, box: Element): void;
+  /** The last notes page shown, so "back to notes" keeps the search, sort and page. */
+  lastNotesHref(): string | undefined;
+}

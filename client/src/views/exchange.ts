@@ -1,0 +1,78 @@
+/** Renders one logged request/response pair: for the HTTP log and the walkthrough. */
+import { h } from '../dom';
+import type { LogEntry } from '../log';
+
+/** A status line such as "304 Not Modified (revalidated)". */
+export function statusLine(entry: LogEntry): string {
+  if (entry.pending) return 'waiting…';
+  if (entry.error) return 'no answer';
+  const base = `${entry.status ?? ''} ${entry.statusText ?? ''}`.trim();
+  return entry.revalidated ? `${base} (revalidated)` : base;
+}
+
+function statusClass(entry: LogEntry): string {
+  const s = entry.status ?? 0;
+  if (entry.pending) return 'pending';
+  if (entry.revalidated || s === 304) return 's304';
+  if (s >= 200 && s < 300) return 's2xx';
+  if (s >= 400 && s < 500) return 's4xx';
+  return 's5xx';
+}
+
+function headerList(headers: Array<[string, string]>, highlight: readonly string[]): HTMLElement {
+  const wanted = highlight.map((name) => name.toLowerCase());
+  if (headers.length === 0) return h('p', { class: 'muted' }, '(no headers)');
+  return h(
+    'dl',
+    { class: 'headers' },
+    headers.map(([name, value]) => {
+      const marked = wanted.includes(name.toLowerCase());
+      return h('div', { class: marked ? 'header highlight' : 'header' }, h('dt', {}, name), h('dd', {}, value));
+    }),
+  );
+}
+
+/** The summary line of an entry: method, URL, status, time. */
+export function exchangeSummary(entry: LogEntry): HTMLElement {
+  return h(
+    'span',
+    { class: 'summary-line' },
+    h('span', { class: 'method' }, entry.method),
+    ' ',
+    h('span', { class: 'url' }, entry.url),
+    ' ',
+    h('span', { class: `status ${statusClass(entry)}` }, statusLine(entry)),
+    entry.durationMs !== undefined ? h('span', { class: 'time' }, ` ${entry.durationMs} ms`) : null,
+  );
+}
+
+/** The full exchange: request headers and body, response headers and body; `highlight` marks header names. */
+export function renderExchange(entry: LogEntry, highlight: readonly string[] = []): HTMLElement {
+  let responseBody: HTMLElement;
+  if (entry.error) responseBody = h('p', { class: 'error-text' }, entry.error);
+  else if (entry.revalidated) {
+    responseBody = h('p', { class: 'muted' }, 'No body: the server said "not modified", so the page reused the copy it kept with this ETag.');
+  } else if (entry.responseBody !== undefined) responseBody = h('pre', { class: 'body' }, entry.responseBody);
+  else responseBody = h('p', { class: 'muted' }, entry.pending ? '' : '(no body)');
+
+  return h(
+    'div',
+    { class: 'exchange' },
+    h(
+      'section',
+      { class: 'request', 'aria-label': 'Request' },
+      h('h4', {}, 'Request'),
+      h('p', { class: 'request-line' }, h('code', {}, `${entry.method} ${entry.url}`)),
+      headerList(entry.requestHeaders, highlight),
+      entry.requestBody !== undefined ? h('pre', { class: 'body' }, entry.requestBody) : null,
+    ),
+    h(
+      'section',
+      { class: 'response', 'aria-label': 'Response' },
+      h('h4', {}, 'Response'),
+      h('p', { class: `status-line status ${statusClass(entry)}` }, statusLine(entry), entry.durationMs !== undefined ? ` · ${entry.durationMs} ms` : ''),
+      headerList(entry.responseHeaders, highlight),
+      responseBody,
+    ),
+  );
+}

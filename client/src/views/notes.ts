@@ -1,0 +1,180 @@
+/** The notes list: add a note, search / sort / page size, the notes, and the pager. */
+import { follow, send } from '../api';
+import { fieldValue, focusHeading, formatTime, h, replaceChildren } from '../dom';
+import { ensureOk } from '../errors';
+import { findLink, linksOf, type Link } from '../links';
+import { fillTemplate } from '../template';
+import type { AppContext } from './context';
+
+/** One note as the list shows it. */
+interface NoteSummary {
+  id: string;
+  text: string;
+  updatedAt?: number;
+  createdAt?: number;
+  links: Link[];
+}
+
+/** A page of the notes collection, as the API returns it. */
+export interface NotesPage {
+  notes: NoteSummary[];
+  page?: { number: number; limit: number; totalItems: number; totalPages: number };
+  links: Link[];
+}
+
+/** Reads a notes page out of a response body, tolerating missing parts. */
+export function toNotesPage(body: unknown): NotesPage {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { notes?: unknown; page?: NotesPage['page'] };
+  const notes = Array.isArray(b.notes) ? b.notes : [];
+  return {
+    notes: notes.map((n: Record<string, unknown>) => ({
+      id: String(n.id ?? ''),
+      text: String(n.text ?? ''),
+      updatedAt: typeof n.updatedAt === 'number' ? n.updatedAt : undefined,
+      createdAt: typeof n.createdAt === 'number' ? n.createdAt : undefined,
+      links: linksOf(n),
+    })),
+    page: b.page,
+    links: linksOf(body),
+  };
+}
+
+// The search form remembers what the user chose, so the next page keeps the same query.
+// The values are the template's variables; the URL itself always comes from the template.
+const search = { q: '', sort: 'updatedAt', order: 'asc', limit: '10' };
+
+const SORT_FIELDS: Array<[string, string]> = [
+  ['updatedAt', 'Last updated'],
+  ['createdAt', 'Created'],
+];
+const ORDERS: Array<[string, string]> = [
+  ['asc', 'Oldest first'],
+  ['desc', 'Newest first'],
+];
+const PAGE_SIZES = ['2', '5', '10', '20', '50'];
+
+function select(id: string, label: string, options: Array<[string, string]>, value: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    h('select', { id, name: id.replace('search-', '') }, options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))),
+  );
+}
+
+function addNoteForm(ctx: AppContext, addNote: Link, listHref: string): HTMLElement {
+  const errors = h('div', { class: 'form-errors' });
+  const form = h(
+    'form',
+    { class: 'card', 'aria-labelledby': 'add-note-title' },
+    h('h2', { id: 'add-note-title' }, 'Add a note'),
+    h('div', { class: 'field' }, h('label', { for: 'new-note-text' }, 'Text'), h('textarea', { id: 'new-note-text', name: 'text', rows: 3 })),
+    errors,
+    h('button', { type: 'submit' }, 'Add note'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    replaceChildren(errors);
+    follow(addNote, { body: { text: fieldValue(form, 'text') } })
+      .then(async (result) => {
+        ensureOk(result);
+        // Reload the same page through its self link: the new note's place depends on the sort.
+        await ctx.showNotes(listHref);
+        ctx.announce(`Note created (201 Created, Location: ${result.headers.get('Location') ?? 'none'}).`);
+      })
+      .catch((err: unknown) => ctx.fail(err, errors));
+  });
+  return form;
+}
+
+function searchForm(ctx: AppContext, template: Link): HTMLElement {
+  const errors = h('div', { class: 'form-errors' });
+  const form = h(
+    'form',
+    { class: 'card search', role: 'search', 'aria-labelledby': 'search-title' },
+    h('h2', { id: 'search-title' }, 'Find and sort'),
+    h(
+      'div',
+      { class: 'search-fields' },
+      h('div', { class: 'field' }, h('label', { for: 'search-q' }, 'Text contains'), h('input', { id: 'search-q', name: 'q', type: 'search', value: search.q })),
+      select('search-sort', 'Sort by', SORT_FIELDS, search.sort),
+      select('search-order', 'Order', ORDERS, search.order),
+      select('search-limit', 'Notes per page', PAGE_SIZES.map((n) => [n, n]), search.limit),
+    ),
+    errors,
+    h('button', { type: 'submit' }, 'Apply'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    search.q = fieldValue(form, 'q').trim();
+    search.sort = fieldValue(form, 'sort');
+    search.order = fieldValue(form, 'order');
+    search.limit = fieldValue(form, 'limit');
+    ctx.showNotes(fillTemplate(template, search)).catch((err: unknown) => ctx.fail(err, errors));
+  });
+  return form;
+}
+
+function noteItem(ctx: AppContext, note: NoteSummary): HTMLElement {
+  const self = findLink(note.links, 'self');
+  const preview = note.text.length > 200 ? `${note.text.slice(0, 200)}…` : note.text;
+  return h(
+    'li',
+    { class: 'note' },
+    h('p', { class: 'note-text' }, preview),
+    h(
+      'p',
+      { class: 'meta' },
+      note.updatedAt !== undefined ? `Updated ${formatTime(note.updatedAt)}` : null,
+      self
+        ? h('button', { type: 'button', class: 'secondary', 'aria-label': `Open note: ${note.text.slice(0, 40)}`, onclick: () => void ctx.showNote(self.href) }, 'Open')
+        : null,
+    ),
+  );
+}
+
+const PAGER: Array<[string, string]> = [
+  ['first', 'First'],
+  ['prev', 'Previous'],
+  ['next', 'Next'],
+  ['last', 'Last'],
+];
+
+function pager(ctx: AppContext, links: Link[]): HTMLElement {
+  // A button exists only while its link does: no "Next" on the last page.
+  const buttons = PAGER.flatMap(([rel, label]) => {
+    const link = findLink(links, rel);
+    return link ? [h('button', { type: 'button', class: 'secondary', 'data-rel': rel, onclick: () => void ctx.showNotes(link.href, 'summary') }, label)] : [];
+  });
+  return h('nav', { class: 'pager', 'aria-label': 'Pages' }, buttons);
+}
+
+/** Renders a notes page with every control its links allow; `focus` picks where keyboard focus lands. */
+export function renderNotes(ctx: AppContext, container: Element, listHref: string, page: NotesPage, focus: 'top' | 'summary' = 'top'): void {
+  const info = page.page;
+  const addNote = findLink(page.links, 'add-note');
+  const template = findLink(page.links, 'search');
+  const summary = info ? `Page ${info.number} of ${info.totalPages} · ${info.totalItems} ${info.totalItems === 1 ? 'note' : 'notes'}` : '';
+  replaceChildren(
+    container,
+    h('h1', {}, 'Your notes'),
+    h('div', { class: 'columns' }, addNote ? addNoteForm(ctx, addNote, listHref) : null, template ? searchForm(ctx, template) : null),
+    h('h2', { class: 'page-summary', id: 'page-summary' }, summary),
+    page.notes.length > 0
+      ? h('ul', { class: 'notes', 'aria-labelledby': 'page-summary' }, page.notes.map((n) => noteItem(ctx, n)))
+      : h('p', { class: 'empty' }, info && info.totalItems > 0 ? 'No notes on this page.' : 'No notes here yet.'),
+    pager(ctx, page.links),
+  );
+  // After paging, land on "Page x of y" so the pager is a few tabs away, not the whole form.
+  const summaryHeading = container.querySelector<HTMLElement>('#page-summary');
+  if (focus === 'summary' && summaryHeading) {
+    summaryHeading.tabIndex = -1;
+    summaryHeading.focus();
+  } else focusHeading(container);
+}
+
+/** Fetches a notes page and returns it with the href it was loaded from. */
+export async function loadNotes(href: string): Promise<NotesPage> {
+  const result = ensureOk(await send('GET', href));
+  return toNotesPage(result.body);
+}
