@@ -35,12 +35,38 @@ export interface Plan {
 export class Collection {
   readonly docs = new Map<string, Document>();
   readonly indexes = new Map<string, SecondaryIndex>();
+  /** Insertion sequence per id-key: the natural order of index results. */
+  private readonly order = new Map<string, number>();
+  private nextSeq = 0;
 
   constructor(
     readonly db: string,
     readonly name: string,
     private readonly stats: QueryStats,
   ) {}
+
+  /** Stores a document (a private copy) under its `_id`, keeping every index in step. */
+  put(doc: Document): void {
+    const id = keyOf(doc._id);
+    const old = this.docs.get(id);
+    for (const index of this.indexes.values()) {
+      if (old) index.remove(old, id);
+      index.add(doc, id);
+    }
+    if (!old) this.order.set(id, this.nextSeq++);
+    // Replacing keeps the Map position, so natural order is insertion order, as in MongoDB.
+    this.docs.set(id, doc);
+  }
+
+  /** Removes the document with this `_id`, if any, from the map and every index. */
+  remove(idValue: unknown): void {
+    const id = keyOf(idValue);
+    const old = this.docs.get(id);
+    if (!old) return;
+    for (const index of this.indexes.values()) index.remove(old, id);
+    this.docs.delete(id);
+    this.order.delete(id);
+  }
 
   /** All index definitions, `_id_` first. */
   indexSpecs(): IndexSpec[] {
@@ -101,12 +127,7 @@ export class Collection {
       }
     }
     // Keep natural (insertion) order when several documents come from an index.
-    if (out.length > 1) {
-      const order = new Map<Document, number>();
-      let i = 0;
-      for (const d of this.docs.values()) order.set(d, i++);
-      if (out.length < this.docs.size) out.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-    }
+    if (out.length > 1) out.sort((a, b) => (this.order.get(keyOf(a._id)) ?? 0) - (this.order.get(keyOf(b._id)) ?? 0));
     return out;
   }
 
@@ -213,27 +234,12 @@ export function applyMutation(catalog: Catalog, m: Mutation): void {
     case 'dropIndex':
       catalog.get(m.db, m.coll)?.indexes.delete(m.name);
       return;
-    case 'put': {
-      const c = catalog.ensure(m.db, m.coll);
-      const id = keyOf(m.doc._id);
-      const old = c.docs.get(id);
+    case 'put':
       // A private copy: the mutation object may still be read by the journal afterwards.
-      const doc = deepCopy(m.doc);
-      for (const index of c.indexes.values()) {
-        if (old) index.remove(old, id);
-        index.add(doc, id);
-      }
-      c.docs.set(id, doc);
+      catalog.ensure(m.db, m.coll).put(deepCopy(m.doc));
       return;
-    }
-    case 'delete': {
-      const c = catalog.get(m.db, m.coll);
-      const id = keyOf(m.id);
-      const old = c?.docs.get(id);
-      if (!c || !old) return;
-      for (const index of c.indexes.values()) index.remove(old, id);
-      c.docs.delete(id);
+    case 'delete':
+      catalog.get(m.db, m.coll)?.remove(m.id);
       return;
-    }
   }
 }

@@ -30,7 +30,11 @@ export interface ServerState {
 /** Runs one command and returns its reply; never throws. */
 export async function dispatch(state: ServerState, request: Request, connectionId: number): Promise<Document> {
   const name = Object.keys(request.command)[0] ?? '';
-  state.onCommand?.(name);
+  try {
+    state.onCommand?.(name);
+  } catch (err) {
+    state.log('warn', `onCommand hook threw: ${String(err)}`);
+  }
   const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
   const ctx = new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId);
@@ -90,7 +94,10 @@ export class WireServer {
         return;
       }
       for (const request of requests) {
-        chain = chain.then(() => this.handle(socket, request, connectionId));
+        // handle() does not reject; the catch keeps the chain alive should that ever change.
+        chain = chain
+          .then(() => this.handle(socket, request, connectionId))
+          .catch((err: unknown) => this.state.log('error', `connection ${connectionId}: ${String(err)}`));
       }
       this.track(chain);
     });

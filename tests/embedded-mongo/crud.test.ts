@@ -138,6 +138,16 @@ describe('CRUD through mongoose', () => {
     expect(byOwner[0]._id).toBeInstanceOf(Types.ObjectId);
   });
 
+  test('an int64 beyond 2^53 keeps its type and value through $inc', async () => {
+    const big = mongoose.mongo.Long.fromString('1152921504606846976');
+    const { insertedId } = await Note.collection.insertOne({ title: 'big', counter: big, small: 1 } as never);
+    await Note.collection.updateOne({ _id: insertedId }, { $inc: { counter: 1, small: 2 } } as never);
+    const doc = await Note.collection.findOne({ _id: insertedId }, { promoteLongs: false });
+    expect(doc?.counter).toBeInstanceOf(mongoose.mongo.Long);
+    expect(String(doc?.counter)).toBe('1152921504606846977');
+    expect(Number(doc?.small)).toBe(3);
+  });
+
   test('case-insensitive $regex, sort, skip, limit and projection', async () => {
     const owner = new Types.ObjectId();
     await Note.insertMany(['Apple pie', 'apple tart', 'Banana', 'APPLE juice', 'cherry'].map((title, i) => ({ title, owner, views: i })));

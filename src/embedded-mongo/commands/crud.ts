@@ -46,8 +46,13 @@ function sameDoc(a: Document, b: Document): boolean {
   return Buffer.from(BSON.serialize(a, SERIALIZE_OPTIONS)).equals(BSON.serialize(b, SERIALIZE_OPTIONS));
 }
 
+/** Stored documents matching `filter`; none when the collection does not exist yet. */
+function matchIn(ctx: CommandContext, name: string, filter: Document): Document[] {
+  return ctx.catalog.get(ctx.db, name)?.match(filter) ?? [];
+}
+
 const update: CommandHandler = async (cmd, ctx) => {
-  const coll = ctx.ensureCollection(collectionName(cmd, 'update'));
+  const name = collectionName(cmd, 'update');
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
@@ -56,16 +61,19 @@ const update: CommandHandler = async (cmd, ctx) => {
     validateUpdate(s.u);
     const u = s.u;
     const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
-    let matches = coll.match(filter);
+    let matches = matchIn(ctx, name, filter);
     if (!s.multi) matches = matches.slice(0, 1);
+    // Only an upsert creates a missing collection, as in MongoDB.
+    const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
+      if (!coll) break;
       const next = applyUpdate(old, u, filter, false, arrayFilters);
       n++;
       if (sameDoc(old, next)) continue;
       storeDoc(ctx, coll, next);
       nModified++;
     }
-    if (matches.length === 0 && s.upsert) {
+    if (matches.length === 0 && coll) {
       const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
       insertDoc(ctx, coll, doc);
       n++;
@@ -98,15 +106,14 @@ const findAndModify: CommandHandler = async (cmd, ctx) => {
   const filter = docOption(cmd, 'query');
   const sort = docOption(cmd, 'sort');
   const fields = docOption(cmd, 'fields');
-  const coll = ctx.ensureCollection(name);
-  let candidates = coll.match(filter);
+  let candidates = matchIn(ctx, name, filter);
   if (Object.keys(sort).length > 0) candidates = sortDocs(candidates, sort);
   const old = candidates[0];
   const shape = (doc: Document | undefined): Document | null => (doc ? project([doc], fields)[0] : null);
 
   if (cmd.remove) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
-    if (old) deleteDoc(ctx, coll, old);
+    if (old) deleteDoc(ctx, ctx.ensureCollection(name), old);
     await ctx.commit();
     return { lastErrorObject: { n: old ? 1 : 0 }, value: shape(old) };
   }
@@ -115,13 +122,13 @@ const findAndModify: CommandHandler = async (cmd, ctx) => {
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
   if (old) {
     const next = applyUpdate(old, u, filter, false, arrayFilters);
-    if (!sameDoc(old, next)) storeDoc(ctx, coll, next);
+    if (!sameDoc(old, next)) storeDoc(ctx, ctx.ensureCollection(name), next);
     await ctx.commit();
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next : old) };
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
-  insertDoc(ctx, coll, doc);
+  insertDoc(ctx, ctx.ensureCollection(name), doc);
   await ctx.commit();
   return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: cmd.new ? shape(doc) : null };
 };
