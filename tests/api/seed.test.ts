@@ -1,0 +1,98 @@
+import request from 'supertest';
+import { app } from '../../src/app';
+import type { DbHandle } from '../../src/db';
+import { Counter } from '../../src/models/Counter';
+import { Note } from '../../src/models/Note';
+import { User } from '../../src/models/User';
+import { DEMO_PASSWORD, seedDemo, seedDemoIfEmpty } from '../../src/seed';
+import { startTestDb } from '../helpers/db';
+
+let db: DbHandle;
+beforeAll(async () => {
+  db = await startTestDb();
+});
+afterAll(async () => {
+  await db.close();
+});
+beforeEach(async () => {
+  await Promise.all([User.deleteMany({}), Note.deleteMany({}), Counter.deleteMany({})]);
+});
+
+async function login(email: string) {
+  const res = await request(app).post('/auth').send({ email, password: DEMO_PASSWORD });
+  return { status: res.status, auth: { Authorization: `Bearer ${res.body.access_token}` }, body: res.body };
+}
+
+describe('demo data', () => {
+  it('seedDemoIfEmpty seeds an empty database once, then leaves it alone', async () => {
+    expect(await seedDemoIfEmpty()).toBe(true);
+    expect(await seedDemoIfEmpty()).toBe(false);
+    expect(await User.countDocuments()).toBe(2);
+    expect(await Note.countDocuments()).toBe(5);
+  });
+
+  it('seedDemoIfEmpty does nothing when a user exists', async () => {
+    await request(app).post('/users').send({ name: 'First', email: 'first@example.com', password: 'password1' });
+
+    expect(await seedDemoIfEmpty()).toBe(false);
+    expect(await Note.countDocuments()).toBe(0);
+  });
+
+  it('seedDemo is idempotent: running it again keeps 2 users and 5 notes', async () => {
+    expect(await seedDemo()).toEqual({ users: 2, notes: 5 });
+    expect(await seedDemo()).toEqual({ users: 2, notes: 5 });
+
+    expect(await User.countDocuments()).toBe(2);
+    expect(await Note.countDocuments()).toBe(5);
+  });
+
+  it("Saurabh logs in as user 1 with abcd1234 and sees notes 1-3 with the tutorial's texts and timestamps", async () => {
+    await seedDemo();
+    const saurabh = await login('saurabh@example.com');
+
+    const res = await request(app).get('/notes?sort=createdAt').set(saurabh.auth);
+
+    expect(saurabh.status).toBe(200);
+    expect(saurabh.body.user).toEqual({ id: '1', name: 'Saurabh', email: 'saurabh@example.com' });
+    const notes = res.body.notes as { id: string; text: string; createdAt: number; updatedAt: number }[];
+    expect(notes.map((n) => n.id)).toEqual(['1', '2', '3']);
+    expect(notes[0]).toMatchObject({ text: 'Shark-Tank Pitch for my disruptive Startup Idea', createdAt: 1671494400000, updatedAt: 1671926400000 });
+    expect(notes[1]).toMatchObject({ text: 'Exotic Vacation plan', createdAt: 1671580800000, updatedAt: 1672012800000 });
+    expect(notes[2]).toMatchObject({ createdAt: 1671667200000, updatedAt: 1672099200000 });
+  });
+
+  it('Arpita logs in as user 2 and sees notes 4 and 5', async () => {
+    await seedDemo();
+    const arpita = await login('arpita@example.com');
+
+    const res = await request(app).get('/notes?sort=createdAt').set(arpita.auth);
+
+    expect(arpita.body.user.id).toBe('2');
+    expect(res.body.notes).toEqual([
+      expect.objectContaining({ id: '4', createdAt: 1671753600000, updatedAt: 1672185600000 }),
+      expect.objectContaining({ id: '5', text: 'Parenting 101', createdAt: 1671840000000, updatedAt: 1672272000000 }),
+    ]);
+  });
+
+  it('moves the counters past the demo ids: the next note is 6 and the next user is 3', async () => {
+    await seedDemo();
+    const saurabh = await login('saurabh@example.com');
+
+    const note = await request(app).post('/notes').set(saurabh.auth).send({ text: 'after the seed' });
+    const user = await request(app).post('/users').send({ name: 'New', email: 'new.after.seed@example.com', password: 'password1' });
+
+    expect(note.body.id).toBe('6');
+    expect(user.body.id).toBe('3');
+  });
+
+  it('re-seeding does not move counters backwards', async () => {
+    await seedDemo();
+    const saurabh = await login('saurabh@example.com');
+    await request(app).post('/notes').set(saurabh.auth).send({ text: 'after the seed' });
+    await seedDemo();
+
+    const note = await request(app).post('/notes').set(saurabh.auth).send({ text: 'later still' });
+
+    expect(note.body.id).toBe('7');
+  });
+});
