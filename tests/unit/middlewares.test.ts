@@ -1,0 +1,279 @@
+import express, { Router } from 'express';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { config } from '../../src/config';
+import { findOwnedNote } from '../../src/controllers/notesController';
+import { findUserById } from '../../src/controllers/usersController';
+import { errorHandler } from '../../src/middlewares/errorHandler';
+import { allowHeader, methodNotAllowed, mountMethodNotAllowed } from '../../src/middlewares/methodNotAllowed';
+import { notFound } from '../../src/middlewares/notFound';
+import { requireJson } from '../../src/middlewares/requireJson';
+import { unsafeKeys, validate, validated } from '../../src/middlewares/validate';
+import { noteOf, validateNote } from '../../src/middlewares/validateNote';
+import { authOf, verifyToken } from '../../src/middlewares/verifyToken';
+import * as noteSchemas from '../../src/schemas/noteSchemas';
+import { AppError } from '../../src/utils/AppError';
+import { fakeNext, fakeReq, fakeRes } from './fakeHttp';
+
+jest.mock('../../src/controllers/usersController', () => ({
+  ...jest.requireActual('../../src/controllers/usersController'),
+  findUserById: jest.fn(),
+}));
+jest.mock('../../src/controllers/notesController', () => ({
+  ...jest.requireActual('../../src/controllers/notesController'),
+  findOwnedNote: jest.fn(),
+}));
+const findUserByIdMock = jest.mocked(findUserById);
+const findOwnedNoteMock = jest.mocked(findOwnedNote);
+
+function errorPassed(next: jest.Mock | ReturnType<typeof fakeNext>): AppError {
+  const arg = (next as jest.Mock).mock.calls[0][0];
+  expect(arg).toBeInstanceOf(AppError);
+  return arg as AppError;
+}
+
+describe('validate', () => {
+  it('stores the parsed values and calls next() without an error', () => {
+    const { res } = fakeRes();
+    const next = fakeNext();
+
+    validate(noteSchemas.listNotes)(fakeReq({ query: { limit: '5', extra: 'x' } }), res, next);
+
+    expect(next).toHaveBeenCalledWith();
+    expect(validated(res, noteSchemas.listNotes).query).toEqual({ limit: 5 });
+  });
+
+  it('collects errors from every part into one 400', () => {
+    const schemas = { ...noteSchemas.listNotes, ...noteSchemas.createNote };
+    const next = fakeNext();
+
+    validate(schemas)(fakeReq({ query: { page: '0' }, body: { text: '' } }), fakeRes().res, next);
+
+    const error = errorPassed(next);
+    expect(error.status).toBe(400);
+    expect(error.errors).toEqual([
+      { in: 'query', name: 'page', message: expect.any(String) },
+      { in: 'body', name: 'text', message: 'must not be empty' },
+    ]);
+  });
+
+  it('reads a missing body as an empty object', () => {
+    const next = fakeNext();
+
+    validate(noteSchemas.createNote)(fakeReq({ body: undefined }), fakeRes().res, next);
+
+    expect(errorPassed(next).errors).toEqual([{ in: 'body', name: 'text', message: 'is required' }]);
+  });
+
+  it('refuses operator and prototype keys in a body before parsing it', () => {
+    const next = fakeNext();
+    const body = JSON.parse('{"text":"x","__proto__":{"a":1},"n":{"$gt":1}}');
+
+    validate(noteSchemas.createNote)(fakeReq({ body }), fakeRes().res, next);
+
+    expect(errorPassed(next).errors?.map((e) => e.name)).toEqual(['__proto__', 'n.$gt']);
+  });
+
+  it('validated() throws when validate() did not run', () => {
+    expect(() => validated(fakeRes().res, noteSchemas.createNote)).toThrow(/validate\(\) did not run/);
+  });
+});
+
+describe('unsafeKeys', () => {
+  it.each([
+    [{ a: 1, b: [1, { c: 2 }] }, []],
+    [{ $where: 'x' }, ['$where']],
+    [{ a: { constructor: {} } }, ['a.constructor']],
+    [{ a: [{ prototype: 1 }] }, ['a.0.prototype']],
+    ['string', []],
+    [null, []],
+  ])('in %p finds %p', (value, expected) => {
+    expect(unsafeKeys(value)).toEqual(expected);
+  });
+});
+
+describe('requireJson', () => {
+  it.each([
+    ['no body headers', {}],
+    ['Content-Length 0 with text/plain', { 'content-length': '0', 'content-type': 'text/plain' }],
+  ])('lets a request with %s through', (_case, headers) => {
+    const next = fakeNext();
+    const req = fakeReq({ method: 'POST', headers });
+    (req as unknown as { is: () => boolean }).is = () => false;
+
+    requireJson(req, fakeRes().res, next);
+
+    expect(next).toHaveBeenCalledWith();
+  });
+
+  it('lets a JSON body through', async () => {
+    const app = express();
+    app.post('/', requireJson, (_req, res) => {
+      res.status(204).end();
+    });
+
+    const res = await request(app).post('/').send({ a: 1 });
+
+    expect(res.status).toBe(204);
+  });
+
+  it('answers a POST body of another type with 415 and no Accept-Patch', () => {
+    const next = fakeNext();
+    const req = fakeReq({ method: 'POST', headers: { 'content-length': '3', 'content-type': 'text/plain' } });
+    (req as unknown as { is: () => boolean }).is = () => false;
+
+    requireJson(req, fakeRes().res, next);
+
+    const error = errorPassed(next);
+    expect(error.status).toBe(415);
+    expect(error.headers).toBeUndefined();
+  });
+
+  it('answers a chunked PATCH body of another type with 415 and Accept-Patch', () => {
+    const next = fakeNext();
+    const req = fakeReq({ method: 'PATCH', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/merge-patch+json' } });
+    (req as unknown as { is: () => boolean }).is = () => false;
+
+    requireJson(req, fakeRes().res, next);
+
+    const error = errorPassed(next);
+    expect(error.status).toBe(415);
+    expect(error.headers).toEqual({ 'Accept-Patch': 'application/json' });
+  });
+});
+
+describe('methodNotAllowed', () => {
+  it.each([
+    [['get'], 'GET, HEAD'],
+    [['post'], 'POST'],
+    [['delete', 'get', 'patch', 'put'], 'GET, HEAD, PUT, PATCH, DELETE'],
+    [['head', 'get'], 'GET, HEAD'],
+  ])('allowHeader(%p) is %p', (methods, allow) => {
+    expect(allowHeader(methods)).toBe(allow);
+  });
+
+  it('answers 405 with Allow', () => {
+    const next = fakeNext();
+
+    methodNotAllowed('GET, HEAD')(fakeReq({ method: 'DELETE' }), fakeRes().res, next);
+
+    const error = errorPassed(next);
+    expect(error.status).toBe(405);
+    expect(error.headers).toEqual({ Allow: 'GET, HEAD' });
+  });
+
+  it('derives Allow for every declared path from the router itself', async () => {
+    const router = Router();
+    router.route('/a').get((_req, res) => void res.send('a'));
+    router.route('/a').post((_req, res) => void res.send('a'));
+    router.route('/b/:id').put((_req, res) => void res.send('b'));
+    mountMethodNotAllowed(router);
+    const app = express().use(router).use(notFound).use(errorHandler);
+
+    const a = await request(app).delete('/a');
+    const b = await request(app).get('/b/7');
+    const ok = await request(app).post('/a');
+    const unknown = await request(app).delete('/c');
+
+    expect([a.status, a.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
+    expect([b.status, b.headers.allow]).toEqual([405, 'PUT']);
+    expect(ok.status).toBe(200);
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe('notFound', () => {
+  it('passes a 404 AppError naming the path', () => {
+    const next = fakeNext();
+
+    notFound(fakeReq({ path: '/nope' }), fakeRes().res, next);
+
+    const error = errorPassed(next);
+    expect(error.status).toBe(404);
+    expect(error.message).toContain('/nope');
+  });
+});
+
+describe('verifyToken', () => {
+  const token = () => jwt.sign({ name: 'Ann' }, config.jwt.key, { algorithm: 'HS256', subject: '42', expiresIn: 60 });
+
+  it('throws 401 with a bare challenge when Authorization is missing', async () => {
+    await expect(verifyToken(fakeReq(), fakeRes().res, fakeNext())).rejects.toMatchObject({
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="thunder-notes"' },
+    });
+  });
+
+  it('throws 401 invalid_token for a malformed header', async () => {
+    await expect(verifyToken(fakeReq({ headers: { Authorization: 'Token abc' } }), fakeRes().res, fakeNext())).rejects.toMatchObject({
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="thunder-notes", error="invalid_token"' },
+    });
+  });
+
+  it('puts the caller in res.locals.auth for a valid token of an existing user', async () => {
+    findUserByIdMock.mockResolvedValueOnce({ id: '42', name: 'Ann', email: 'a@b.co', createdAt: 1, updatedAt: 1 });
+    const { res } = fakeRes();
+    const next = fakeNext();
+
+    await verifyToken(fakeReq({ headers: { Authorization: `Bearer ${token()}` } }), res, next);
+
+    expect(next).toHaveBeenCalledWith();
+    expect(authOf(res)).toEqual({ userId: '42', name: 'Ann' });
+    expect(findUserByIdMock).toHaveBeenCalledWith('42');
+  });
+
+  it('throws 401 invalid_token when the user of a valid token no longer exists', async () => {
+    findUserByIdMock.mockResolvedValueOnce(null);
+
+    await expect(verifyToken(fakeReq({ headers: { Authorization: `Bearer ${token()}` } }), fakeRes().res, fakeNext())).rejects.toMatchObject({
+      status: 401,
+    });
+  });
+
+  it('authOf() throws when verifyToken did not run', () => {
+    expect(() => authOf(fakeRes().res)).toThrow(/verifyToken did not run/);
+  });
+});
+
+describe('validateNote', () => {
+  function authedRes() {
+    const made = fakeRes();
+    made.res.locals.auth = { userId: '7', name: 'Ann' };
+    return made;
+  }
+
+  it('throws the contract 404 for a non-decimal id without asking the database', async () => {
+    findOwnedNoteMock.mockClear();
+
+    await expect(validateNote(fakeReq({ params: { id: 'abc' } }), authedRes().res, fakeNext())).rejects.toMatchObject({
+      status: 404,
+      message: "Note with ID 'abc' does not exist.",
+      links: [{ rel: 'notes', href: '/notes', method: 'GET' }],
+    });
+    expect(findOwnedNoteMock).not.toHaveBeenCalled();
+  });
+
+  it("asks for the caller's note and stores it in res.locals.note", async () => {
+    const note = { id: '3', text: 't', createdAt: 1, updatedAt: 2 };
+    findOwnedNoteMock.mockResolvedValueOnce(note);
+    const { res } = authedRes();
+    const next = fakeNext();
+
+    await validateNote(fakeReq({ params: { id: '3' } }), res, next);
+
+    expect(findOwnedNoteMock).toHaveBeenCalledWith('7', '3');
+    expect(noteOf(res)).toBe(note);
+    expect(next).toHaveBeenCalledWith();
+  });
+
+  it('throws 404 when the caller has no such note', async () => {
+    findOwnedNoteMock.mockResolvedValueOnce(null);
+
+    await expect(validateNote(fakeReq({ params: { id: '3' } }), authedRes().res, fakeNext())).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('noteOf() throws when validateNote did not run', () => {
+    expect(() => noteOf(fakeRes().res)).toThrow(/validateNote did not run/);
+  });
+});
