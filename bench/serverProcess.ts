@@ -1,0 +1,75 @@
+/**
+ * The API under test, in a process of its own: connects to the embedded database (in memory
+ * or on disk, from `TN_DATA_DIR`), listens on an ephemeral loopback port and reports it to the
+ * orchestrator over IPC. The orchestrator then asks it to `seed` (straight through the models)
+ * and for memory `stats`; `stop` closes the HTTP server, mongoose and the embedded server.
+ *
+ * `profileStart`/`profileStop` run V8's CPU profiler (the one behind `node --cpu-prof`) over
+ * exactly the load window, not over start-up and seeding, and write a `.cpuprofile` file.
+ *
+ * Configuration comes from the environment the orchestrator sets (NODE_ENV=production, a fixed
+ * TN_JWT_PRIVATE_KEY, LOG_LEVEL=warn, ...), read once by src/config.ts as in `npm start`.
+ */
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { app } from '../src/app';
+import { config } from '../src/config';
+import { connect } from '../src/db';
+import { reportFatal, reportReady, serveIpc } from './ipc';
+import { ensureIndexes, seed, type SeedSpec } from './seedData';
+
+let session: Session | null = null;
+
+async function profileStart(intervalUs: number): Promise<void> {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
+  await session.post('Profiler.start');
+}
+
+async function profileStop(file: string): Promise<string> {
+  if (!session) throw new Error('the profiler is not running');
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  session = null;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(profile));
+  return file;
+}
+
+async function main(): Promise<void> {
+  const db = await connect({ uri: config.db.uri, dataDir: config.db.dataDir, journalMaxBytes: config.db.journalMaxBytes });
+  await ensureIndexes();
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  serveIpc(
+    {
+      seed: (message) => seed(message.spec as SeedSpec),
+      profileStart: (message) => profileStart(Number(message.intervalUs ?? 200)),
+      profileStop: (message) => profileStop(String(message.file)),
+      gc: () => {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (gc) gc();
+        return gc !== undefined;
+      },
+    },
+    async () => {
+      // Stop accepting, drop the (idle) benchmark connections, and give requests still in
+      // flight when the load generator went away a moment to finish before the database closes.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await db.close();
+    },
+  );
+  reportReady((server.address() as AddressInfo).port, { dataDir: config.db.dataDir, env: config.env });
+}
+
+main().catch(reportFatal);
