@@ -19,16 +19,53 @@ function statusClass(entry: LogEntry): string {
   return 's5xx';
 }
 
+// Headers every response carries (security policy, CORS, connection) crowd out the ones a
+// learner is looking for, so they are folded away under their own disclosure.
+const BACKGROUND_HEADERS = new Set([
+  'access-control-allow-origin',
+  'access-control-expose-headers',
+  'connection',
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'date',
+  'keep-alive',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+]);
+
+function headerRows(headers: Array<[string, string]>, wanted: readonly string[]): HTMLElement[] {
+  return headers.map(([name, value]) => {
+    const marked = wanted.includes(name.toLowerCase());
+    return h('div', { class: marked ? 'header highlight' : 'header' }, h('dt', {}, name), h('dd', {}, value));
+  });
+}
+
 function headerList(headers: Array<[string, string]>, highlight: readonly string[]): HTMLElement {
   const wanted = highlight.map((name) => name.toLowerCase());
   if (headers.length === 0) return h('p', { class: 'muted' }, '(no headers)');
+  const isBackground = ([name]: [string, string]) => BACKGROUND_HEADERS.has(name.toLowerCase()) && !wanted.includes(name.toLowerCase());
+  const main = headers.filter((header) => !isBackground(header));
+  const background = headers.filter(isBackground);
   return h(
-    'dl',
-    { class: 'headers' },
-    headers.map(([name, value]) => {
-      const marked = wanted.includes(name.toLowerCase());
-      return h('div', { class: marked ? 'header highlight' : 'header' }, h('dt', {}, name), h('dd', {}, value));
-    }),
+    'div',
+    {},
+    h('dl', { class: 'headers' }, headerRows(main, wanted)),
+    background.length > 0
+      ? h(
+          'details',
+          { class: 'more-headers' },
+          h('summary', {}, `${background.length} more headers (security, CORS, connection)`),
+          h('dl', { class: 'headers' }, headerRows(background, wanted)),
+        )
+      : null,
   );
 }
 

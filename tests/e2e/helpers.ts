@@ -1,0 +1,144 @@
+/**
+ * Browser-test plumbing: a real server on a free port, Debian's Chromium, screenshots, and an
+ * API client that (like the page) starts at `/` and follows links to arrange test data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SERVER_ENTRY = path.join(ROOT, 'dist', 'src', 'server.js');
+const CLIENT_BUNDLE = path.join(ROOT, 'client', 'dist', 'app.js');
+export const SCREENSHOT_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
+
+/** The demo user the development server seeds on an empty database. */
+export const DEMO = { name: 'Saurabh', email: 'saurabh@example.com', password: 'abcd1234' };
+
+/** A running server and how to stop it. */
+export interface TestServer {
+  baseUrl: string;
+  clientUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${baseUrl}/`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not answer GET / within 30 s:\n${output()}`);
+}
+
+/** Starts `node dist/src/server.js` on a free port with an in-memory database and the demo data. */
+export async function startServer(): Promise<TestServer> {
+  if (!fs.existsSync(SERVER_ENTRY) || !fs.existsSync(CLIENT_BUNDLE)) {
+    throw new Error('dist/ or client/dist/ is missing: run `npm run build` (npm run test:e2e does it for you)');
+  }
+  const port = await freePort();
+  const env = { ...process.env, PORT: String(port), TN_DATA_DIR: ':memory:', NODE_ENV: 'development', MONGODB_URI: '' };
+  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const baseUrl = `http://localhost:${port}`;
+  await waitForServer(baseUrl, child, () => log);
+  return {
+    baseUrl,
+    clientUrl: `${baseUrl}/client/`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+/** Launches Debian's Chromium headless, as CI installs it. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** A unique email address, so tests never share a user. */
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.com`;
+}
+
+interface ApiLink {
+  rel: string;
+  href: string;
+  method: string;
+}
+
+async function call(baseUrl: string, link: ApiLink | undefined, body?: unknown, token?: string): Promise<{ status: number; body: { links?: ApiLink[]; access_token?: string } }> {
+  if (!link) throw new Error('the API did not offer the link the test needs');
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(new URL(link.href, baseUrl), { method: link.method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+
+const rel = (links: ApiLink[] | undefined, name: string) => (links ?? []).find((l) => l.rel === name);
+
+/**
+ * Registers a user through the API and adds the given notes in order (a few ms apart, so
+ * their timestamps differ). Follows links from `/` like the page does.
+ */
+export async function arrangeUser(baseUrl: string, notes: string[] = []): Promise<{ name: string; email: string; password: string }> {
+  const user = { name: 'Test User', email: uniqueEmail('user'), password: 'correct horse battery' };
+  const root = await call(baseUrl, { rel: 'self', href: '/', method: 'GET' });
+  const registered = await call(baseUrl, rel(root.body.links, 'register'), user);
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
+  const auth = await call(baseUrl, rel(root.body.links, 'auth'), { email: user.email, password: user.password });
+  if (auth.status !== 200 || !auth.body.access_token) throw new Error(`auth answered ${auth.status}`);
+  for (const text of notes) {
+    const created = await call(baseUrl, rel(auth.body.links, 'add-note'), { text }, auth.body.access_token);
+    if (created.status !== 201) throw new Error(`add-note answered ${created.status}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return user;
+}
+
+/** Opens the page and logs in through the login form. */
+export async function logIn(page: Page, clientUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(clientUrl);
+  const form = page.getByRole('form', { name: 'Log in' });
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your notes' }).waitFor();
+}
