@@ -1,3 +1,4 @@
+import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { app } from '../../src/app';
@@ -69,6 +70,18 @@ describe('POST /auth', () => {
     expect(wrong.body.detail).toBe('Invalid credentials');
     expect(unknown.body).toEqual(wrong.body);
     expect(wrong.headers['x-access-token']).toBeUndefined();
+  });
+
+  it('verifies the password against a dummy argon2id hash when the email is unknown, so timing does not tell', async () => {
+    const verify = jest.spyOn(argon2, 'verify');
+    try {
+      await request(app).post('/auth').send({ email: uniqueEmail('nobody'), password: 'whatever1' });
+
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(verify.mock.calls[0][0]).toMatch(/^\$argon2id\$/);
+    } finally {
+      verify.mockRestore();
+    }
   });
 
   it.each([

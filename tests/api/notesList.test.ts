@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
 import type { DbHandle } from '../../src/db';
@@ -285,6 +286,39 @@ describe('GET /notes', () => {
 
     expectProblem(res, 400);
     expect((res.body.errors as { name: string }[]).map((e) => e.name)).toEqual(['sort', 'order', 'limit', 'page']);
+  });
+
+  it('pages in the database: find() gets skip and limit, the count comes from countDocuments', async () => {
+    const { user } = await userWithNotes(12);
+    const calls: { method: string; args: unknown[] }[] = [];
+    mongoose.set('debug', (collection: string, method: string, ...args: unknown[]) => {
+      if (collection === 'notes') calls.push({ method, args });
+    });
+    try {
+      const res = await request(app).get('/notes?limit=5&page=2').set(user.auth);
+
+      expect(ids(res)).toHaveLength(5);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    const find = calls.find((c) => c.method === 'find');
+    expect(find?.args[1]).toMatchObject({ skip: 5, limit: 5, sort: { updatedAt: 1, seq: 1 } });
+    expect(calls.map((c) => c.method)).toContain('countDocuments');
+  });
+
+  it('a page past the last does not query for notes at all', async () => {
+    const { user } = await userWithNotes(2);
+    const methods: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => {
+      if (collection === 'notes') methods.push(method);
+    });
+    try {
+      await request(app).get('/notes?page=50').set(user.auth);
+    } finally {
+      mongoose.set('debug', false);
+    }
+
+    expect(methods).toEqual(['countDocuments']);
   });
 
   it('accepts the bounds limit=1 and limit=100', async () => {
