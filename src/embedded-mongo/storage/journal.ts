@@ -30,11 +30,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeRecord, scanRecords } from './framing';
+import { encodeRecord } from './framing';
 import { acquireLock, releaseLock } from './lock';
 import { closeFd, fdatasync, fsyncDir, fsyncDirSync, journalPath, listDir, snapshotPath, snapshotTmpPath, writeAll } from './layout';
 import type { Mutation, Persistence } from './persistence';
-import { readSnapshot, writeSnapshotSync } from './snapshot';
+import { recoverDirectory } from './recovery';
+import { writeSnapshotSync } from './snapshot';
 
 export { STORAGE_BSON_DESERIALIZE_OPTIONS } from './framing';
 
@@ -111,7 +112,10 @@ export class JournalPersistence implements Persistence {
     if (created !== undefined) fsyncDirSync(path.dirname(created));
     acquireLock(this.dir, (msg) => this.log('warn', msg));
     try {
-      this.recover(apply);
+      const { generation, journalBytes } = recoverDirectory(this.dir, apply, this.log);
+      this.fd = fs.openSync(journalPath(this.dir, generation), 'a');
+      this.counters.generation = generation;
+      this.counters.journalBytes = journalBytes;
       this.state = 'open';
     } catch (err) {
       if (this.fd >= 0) fs.closeSync(this.fd);
@@ -185,63 +189,6 @@ export class JournalPersistence implements Persistence {
   /** A copy of the counters. */
   stats(): JournalStats {
     return { ...this.counters };
-  }
-
-  private recover(apply: (mutation: Mutation) => void): void {
-    const listing = listDir(this.dir);
-    for (const tmp of listing.temps) fs.rmSync(tmp, { force: true });
-    const base = listing.snapshots.at(-1);
-    if (base !== undefined) {
-      const { mutations } = readSnapshot(snapshotPath(this.dir, base), apply);
-      this.log('info', `loaded snapshot-${base}.bson (${mutations} mutations)`);
-    }
-    const first = base ?? 1;
-    const chain = listing.journals.filter((g) => g >= first);
-    if (base === undefined && chain.length > 0 && chain[0] !== 1) {
-      throw new Error(`data directory ${this.dir} is inconsistent: journals start at ${chain[0]} but there is no snapshot`);
-    }
-    chain.forEach((gen, i) => {
-      if (gen !== first + i) throw new Error(`data directory ${this.dir} is inconsistent: expected ${journalPath(this.dir, first + i)}, found journal-${gen}.log`);
-    });
-    if (chain.length === 0) {
-      if (base !== undefined) throw new Error(`data directory ${this.dir} is inconsistent: snapshot-${base}.bson has no journal-${base}.log`);
-      fs.closeSync(fs.openSync(journalPath(this.dir, 1), 'wx'));
-      chain.push(1);
-    }
-    let bytes = 0;
-    chain.forEach((gen, i) => (bytes += this.replayJournal(gen, i === chain.length - 1, apply)));
-    const newest = chain[chain.length - 1];
-    this.fd = fs.openSync(journalPath(this.dir, newest), 'a');
-    this.counters.generation = newest;
-    this.counters.journalBytes = bytes;
-    this.nextAutoCompactAt = this.maxJournalBytes;
-    for (const g of listing.journals.filter((j) => j < first)) fs.rmSync(journalPath(this.dir, g), { force: true });
-    for (const g of listing.snapshots.filter((s) => s < first)) fs.rmSync(snapshotPath(this.dir, g), { force: true });
-    fsyncDirSync(this.dir);
-  }
-
-  /** Replays one journal; the newest one has a damaged tail cut off, any other must be intact. */
-  private replayJournal(gen: number, newest: boolean, apply: (mutation: Mutation) => void): number {
-    const file = journalPath(this.dir, gen);
-    const fd = fs.openSync(file, newest ? 'r+' : 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const result = scanRecords(fd, size, (doc) => {
-        for (const mutation of doc.m as Mutation[]) apply(mutation);
-      });
-      if (!result.damage) return size;
-      const where = `at offset ${result.damage.offset} (${result.damage.reason})`;
-      if (!newest) throw new Error(`journal ${file} is damaged ${where} but a newer journal exists, so this is not a torn write; restore ${this.dir} from a backup`);
-      fs.ftruncateSync(fd, result.goodEnd);
-      fs.fsyncSync(fd);
-      this.log(
-        'warn',
-        `journal ${file}: dropped ${size - result.goodEnd} bytes ${where}; the ${result.records} records before it were kept, anything after the damage is lost`,
-      );
-      return result.goodEnd;
-    } finally {
-      fs.closeSync(fd);
-    }
   }
 
   private kick(): void {

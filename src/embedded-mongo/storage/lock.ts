@@ -12,7 +12,7 @@ import * as path from 'node:path';
 /** Name of the lock file inside the data directory. */
 export const LOCK_NAME = 'LOCK';
 
-/** Outcome of a liveness probe. */
+/** Whether `pid` names a running process; signal 0 probes without delivering anything. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
