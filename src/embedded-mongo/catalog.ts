@@ -29,6 +29,8 @@ export interface Plan {
   docs: Document[];
   /** `_id_`, a secondary index name, or undefined for a collection scan. */
   indexName?: string;
+  /** The candidates are exactly the matches (a lone `_id` equality): no need to run mingo. */
+  exact?: boolean;
 }
 
 /** One collection: documents keyed by `keyOf(_id)`, in insertion order, plus indexes. */
@@ -95,7 +97,11 @@ export class Collection {
     const idCond: unknown = filter._id;
     if (idCond !== undefined) {
       const eq = equalityValue(idCond);
-      if (eq.ok) return { docs: this.pick([keyOf(eq.value)]), indexName: '_id_' };
+      if (eq.ok) {
+        // keyOf equality is MongoDB equality for scalar ids, so a filter of only this is answered.
+        const exact = Object.keys(filter).length === 1 && !isPlainObject(eq.value);
+        return { docs: this.pick([keyOf(eq.value)]), indexName: '_id_', exact };
+      }
       if (isPlainObject(idCond) && Array.isArray(idCond.$in) && Object.keys(idCond).length === 1
         && idCond.$in.every((v: unknown) => equalityValue(v).ok)) {
         return { docs: this.pick(idCond.$in.map(keyOf)), indexName: '_id_' };
@@ -133,8 +139,8 @@ export class Collection {
 
   /** Candidates filtered by mingo: the stored documents that match `filter`. */
   match(filter: Document): Document[] {
-    const { docs } = this.candidates(filter);
-    if (Object.keys(filter).length === 0) return docs;
+    const { docs, exact } = this.candidates(filter);
+    if (exact || Object.keys(filter).length === 0) return docs;
     const query = new Query(filter, QUERY_OPTIONS);
     return docs.filter((d) => query.test(d));
   }
