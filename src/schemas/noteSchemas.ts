@@ -3,16 +3,17 @@ import { z } from 'zod';
 import { bodyObject, noteText, requiredNumber, requiredString } from './common';
 
 /** A query parameter given at most once, as a string (`q[]=x` or `q[$gt]=` are arrays/objects). */
-function queryParam() {
-  return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given at most once' : 'must be a single string') }).optional();
+function singleString() {
+  return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given at most once' : 'must be a single string') });
 }
 
 /** A positive integer written as plain decimal digits, within [min, max]. */
 function positiveIntParam(min: number, max: number, what: string) {
-  return queryParam()
-    .refine((s) => s === undefined || /^\d+$/.test(s), `must be ${what}`)
-    .transform((s) => (s === undefined ? undefined : Number(s)))
-    .refine((n) => n === undefined || (Number.isSafeInteger(n) && n >= min && n <= max), `must be ${what}`);
+  return singleString()
+    .regex(/^\d+$/, `must be ${what}`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, `must be ${what}`)
+    .optional();
 }
 
 export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
@@ -22,9 +23,9 @@ export const MAX_LIMIT = 100;
 /** GET /notes: q, sort, order, limit, page; other parameters are ignored. */
 export const listNotes = {
   query: z.object({
-    q: queryParam(),
-    sort: queryParam().pipe(z.enum(SORT_FIELDS, 'must be createdAt or updatedAt').optional()),
-    order: queryParam().pipe(z.enum(['asc', 'desc'], 'must be asc or desc').optional()),
+    q: singleString().optional(),
+    sort: singleString().pipe(z.enum(SORT_FIELDS, 'must be createdAt or updatedAt')).optional(),
+    order: singleString().pipe(z.enum(['asc', 'desc'], 'must be asc or desc')).optional(),
     limit: positiveIntParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`),
     page: positiveIntParam(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
   }),

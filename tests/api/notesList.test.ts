@@ -95,7 +95,7 @@ describe('GET /notes', () => {
     let pages = 0;
 
     while (href !== undefined) {
-      const res = await request(app).get(href).set(user.auth);
+      const res: request.Response = await request(app).get(href).set(user.auth);
       expect(res.status).toBe(200);
       seen.push(...ids(res));
       pages += 1;
