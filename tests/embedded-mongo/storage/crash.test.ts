@@ -117,7 +117,7 @@ it(`keeps every acknowledged write across ${ROUNDS} SIGKILLs`, async () => {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const killEarly = random() < 0.2;
-      const result = await runRound(dir, round, killEarly, Math.floor(random() * (killEarly ? 400 : 600)));
+      const result = await runRound(dir, round, killEarly, Math.floor(random() * (killEarly ? 400 : 350)));
       lines.push(...result.lines);
       compactions += (result.stderr.match(/compacted/g) ?? []).length;
       tornTails += (result.stderr.match(/dropped \d+ bytes/g) ?? []).length;
@@ -127,7 +127,7 @@ it(`keeps every acknowledged write across ${ROUNDS} SIGKILLs`, async () => {
     throw new Error(`seed ${seed}: ${(err as Error).message}`, { cause: err });
   }
   const { acked, present } = await verify(dir, lines);
-  expect(acked).toBeGreaterThan(200);
+  expect(acked).toBeGreaterThan(50);
   expect(compactions).toBeGreaterThan(0);
   if (process.env.CRASH_TEST_REPORT) console.log(`seed ${seed}: ${acked} acks, ${present} docs, ${compactions} compactions, ${tornTails} torn tails cut, ${Date.now() - started} ms`);
 
