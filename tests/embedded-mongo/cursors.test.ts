@@ -86,4 +86,9 @@ describeEmbedded('errors inside commands (embedded only)', () => {
     expect(err).toBeInstanceOf(mongoose.mongo.MongoServerError);
     expect(await Row.countDocuments()).toBe(250);
   });
+
+  test('$where is refused: the server never runs client JavaScript', async () => {
+    const err = await Row.collection.find({ $where: 'this.n > 1' }).toArray().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(mongoose.mongo.MongoServerError);
+  });
 });
