@@ -22,6 +22,7 @@ afterAll(async () => {
 beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
+  page.setDefaultTimeout(10000);
 });
 
 afterEach(async () => {
@@ -30,7 +31,8 @@ afterEach(async () => {
 
 const notesList = () => page.locator('ul.notes > li .note-text');
 const pagerButton = (name: string) => page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name, exact: true });
-const logSummaries = () => page.locator('#log summary').allTextContents();
+const logEntries = () => page.locator('#log > li > details');
+const logSummaries = () => page.locator('#log > li > details > summary').allTextContents();
 
 async function waitForSummary(text: string): Promise<void> {
   await page.locator('#page-summary', { hasText: text }).waitFor();
@@ -215,8 +217,8 @@ describe('the bundled page as a notes app', () => {
     await page.getByRole('status').filter({ hasText: '304 Not Modified' }).waitFor();
     expect((await logSummaries())[0]).toMatch(/^GET \S+ 304 Not Modified \(revalidated\)/);
 
-    await page.locator('#log details').first().locator('summary').click();
-    const exchange = (await page.locator('#log details').first().textContent()) ?? '';
+    await logEntries().first().locator('> summary').click();
+    const exchange = (await logEntries().first().textContent()) ?? '';
     expect(exchange).toContain('If-None-Match');
     expect(exchange).toContain('reused the copy');
   });
@@ -229,7 +231,7 @@ describe('the bundled page as a notes app', () => {
     // The request log starts afresh after the reload; open every entry and look for a JWT.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Profile' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
-    for (const summary of await page.locator('#log summary').all()) await summary.click();
+    for (const summary of await page.locator('#log summary').all()) await summary.click(); // entries and their folded headers
     const logText = (await page.locator('#log').textContent()) ?? '';
     expect(logText).toContain('Authorization');
     expect(logText).toContain('(masked)');
