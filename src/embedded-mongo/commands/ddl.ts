@@ -6,7 +6,7 @@ import { SecondaryIndex } from '../indexes';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import type { IndexSpec } from '../storage/persistence';
-import { formatValue, isPlainObject } from '../values';
+import { formatValue, getPath, isPlainObject } from '../values';
 import { collectionName, docOption, type CommandHandler } from './context';
 
 const create: CommandHandler = async (cmd, ctx) => {
@@ -128,7 +128,7 @@ function checkExistingUnique(spec: IndexSpec, docs: Map<string, Document>, ns: s
   for (const [id, doc] of docs) {
     if (probe.conflicts(doc, id)) {
       const keyValue: Document = {};
-      for (const f of probe.fields) keyValue[f] = doc[f] ?? null;
+      for (const f of probe.fields) keyValue[f] = getPath(doc, f) ?? null;
       throw new CommandError('DuplicateKey', `Index build failed: E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: ${formatValue(keyValue)}`, { keyPattern: spec.key, keyValue });
     }
     probe.add(doc, id);

@@ -1,0 +1,176 @@
+/**
+ * One collection: documents keyed by the canonical string of their `_id`, secondary indexes,
+ * and the planner that picks candidate documents for a filter.
+ */
+import { Query } from 'mingo';
+import type { Document } from 'bson';
+import { SecondaryIndex } from './indexes';
+import { QUERY_OPTIONS } from './mingo-options';
+import type { IndexSpec } from './storage/persistence';
+import { getPath, isPlainObject, keyOf } from './values';
+
+/** The always-present `_id` index, as listIndexes reports it. */
+export const ID_INDEX: IndexSpec = Object.freeze({ name: '_id_', key: { _id: 1 as const } });
+
+/** Counters that let tests (and curious operators) see whether queries used an index. */
+export interface QueryStats {
+  /** Documents handed to the matcher, summed over all queries. */
+  docsExamined: number;
+  /** Queries answered from the `_id` map or a secondary index. */
+  indexedQueries: number;
+  /** Queries that had to look at every document. */
+  collectionScans: number;
+}
+
+/** How a query's candidate documents were chosen. */
+export interface Plan {
+  docs: Document[];
+  /** `_id_`, a secondary index name, or undefined for a collection scan. */
+  indexName?: string;
+  /** The candidates are exactly the matches (a lone `_id` equality): no need to run mingo. */
+  exact?: boolean;
+}
+
+/** One collection: documents keyed by `keyOf(_id)`, in insertion order, plus indexes. */
+export class Collection {
+  readonly docs = new Map<string, Document>();
+  readonly indexes = new Map<string, SecondaryIndex>();
+  /** Insertion sequence per id-key: the natural order of index results. */
+  private readonly order = new Map<string, number>();
+  private nextSeq = 0;
+
+  constructor(
+    readonly db: string,
+    readonly name: string,
+    private readonly stats: QueryStats,
+  ) {}
+
+  /** Stores a document (a private copy) under its `_id`, keeping every index in step. */
+  put(doc: Document): void {
+    const id = keyOf(doc._id);
+    const old = this.docs.get(id);
+    for (const index of this.indexes.values()) {
+      if (old) index.remove(old, id);
+      index.add(doc, id);
+    }
+    if (!old) this.order.set(id, this.nextSeq++);
+    // Replacing keeps the Map position, so natural order is insertion order, as in MongoDB.
+    this.docs.set(id, doc);
+  }
+
+  /** Removes the document with this `_id`, if any, from the map and every index. */
+  remove(idValue: unknown): void {
+    const id = keyOf(idValue);
+    const old = this.docs.get(id);
+    if (!old) return;
+    for (const index of this.indexes.values()) index.remove(old, id);
+    this.docs.delete(id);
+    this.order.delete(id);
+  }
+
+  /** All index definitions, `_id_` first. */
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
+  }
+
+  /** The stored document with this `_id`, if any (do not mutate it). */
+  byId(id: unknown): Document | undefined {
+    return this.docs.get(keyOf(id));
+  }
+
+  /**
+   * Picks the documents that may match `filter` (the caller still filters them with mingo):
+   * an `_id` equality or `$in` uses the id map; otherwise the index with the longest equality
+   * prefix; otherwise every document.
+   */
+  candidates(filter: Document): Plan {
+    const plan = this.plan(filter);
+    this.stats.docsExamined += plan.docs.length;
+    if (plan.indexName) this.stats.indexedQueries++;
+    else this.stats.collectionScans++;
+    return plan;
+  }
+
+  private plan(filter: Document): Plan {
+    const idCond: unknown = filter._id;
+    if (idCond !== undefined) {
+      const eq = equalityValue(idCond);
+      if (eq.ok) {
+        // keyOf equality is MongoDB equality for scalar ids, so a filter of only this is answered.
+        const exact = Object.keys(filter).length === 1 && !isPlainObject(eq.value);
+        return { docs: this.pick([keyOf(eq.value)]), indexName: '_id_', exact };
+      }
+      if (isPlainObject(idCond) && Array.isArray(idCond.$in) && Object.keys(idCond).length === 1
+        && idCond.$in.every((v: unknown) => equalityValue(v).ok)) {
+        return { docs: this.pick(idCond.$in.map(keyOf)), indexName: '_id_' };
+      }
+    }
+    let best: { index: SecondaryIndex; prefix: string[] } | undefined;
+    for (const index of this.indexes.values()) {
+      // A sparse index lacks documents that `{f: null}` matches, so only use it for non-null keys.
+      const prefix: string[] = [];
+      for (const field of index.fields) {
+        const eq = equalityValue(filter[field]);
+        if (!eq.ok || (index.spec.sparse && (eq.value === null || eq.value === undefined))) break;
+        prefix.push(keyOf(eq.value));
+      }
+      if (prefix.length > 0 && (!best || prefix.length > best.prefix.length)) best = { index, prefix };
+    }
+    if (best) return { docs: this.pick(best.index.lookup(best.prefix)), indexName: best.index.spec.name };
+    return { docs: [...this.docs.values()] };
+  }
+
+  private pick(keys: Iterable<string>): Document[] {
+    const out: Document[] = [];
+    const seen = new Set<string>();
+    for (const k of keys) {
+      const doc = this.docs.get(k);
+      if (doc && !seen.has(k)) {
+        seen.add(k);
+        out.push(doc);
+      }
+    }
+    // Keep natural (insertion) order when several documents come from an index.
+    if (out.length > 1) out.sort((a, b) => (this.order.get(keyOf(a._id)) ?? 0) - (this.order.get(keyOf(b._id)) ?? 0));
+    return out;
+  }
+
+  /** Candidates filtered by mingo: the stored documents that match `filter`. */
+  match(filter: Document): Document[] {
+    const { docs, exact } = this.candidates(filter);
+    if (exact || Object.keys(filter).length === 0) return docs;
+    const query = new Query(filter, QUERY_OPTIONS);
+    return docs.filter((d) => query.test(d));
+  }
+
+  /** The first unique-index violation that storing `doc` would cause, if any. */
+  uniqueViolation(doc: Document): { spec: IndexSpec; keyValue: Document } | undefined {
+    const id = keyOf(doc._id);
+    for (const index of this.indexes.values()) {
+      const hit = index.conflicts(doc, id);
+      if (hit) {
+        const keyValue: Document = {};
+        const other = this.docs.get(hit.other) ?? {};
+        // Equal to the other document's key under keyOf; a missing field shows as null, as in MongoDB.
+        for (const f of index.fields) keyValue[f] = getPath(doc, f) ?? getPath(other, f) ?? null;
+        return { spec: index.spec, keyValue };
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The value an equality condition tests, if the condition is a plain equality that an index
+ * can answer: a scalar, ObjectId, Date..., or `{ $eq: scalar }`. Arrays, sub-documents,
+ * regexes and other operators are left to the matcher.
+ */
+export function equalityValue(cond: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (cond === undefined || Array.isArray(cond) || cond instanceof RegExp) return { ok: false };
+  if (isPlainObject(cond)) {
+    const keys = Object.keys(cond);
+    if (keys.length === 1 && keys[0] === '$eq') return equalityValue(cond.$eq);
+    return { ok: false };
+  }
+  return { ok: true, value: cond };
+}
