@@ -6,7 +6,8 @@
  *
  * The orchestrator registers, for each scenario, the method, the route pattern and the exact
  * response (status and JSON body) that the API gave to the same request, so the baseline
- * sends the same status and the same number of body bytes: the difference in cost is what the
+ * sends the same status and the same number of body bytes (a conditional GET is told apart by
+ * its If-None-Match, so the baseline answers it 304 like the API): the difference in cost is what the
  * API's own layers add. `express.json()` is mounted so a POST/PATCH body is parsed as well.
  */
 import crypto from 'node:crypto';
@@ -22,12 +23,18 @@ export interface BaselineRoute {
   routePath: string;
   /** Exact request URL (path and query) this response belongs to. */
   url: string;
+  /** The request's If-None-Match, when the response belongs to a conditional request. */
+  ifNoneMatch?: string;
   status: number;
   /** Parsed JSON body, or null for an empty body (204, 304). */
   body: unknown;
 }
 
 export type BaselineKind = 'bare' | 'jwt';
+
+function keyOf(method: string, url: string, ifNoneMatch: string | undefined): string {
+  return ifNoneMatch === undefined ? `${method} ${url}` : `${method} ${url} ${ifNoneMatch}`;
+}
 
 /** Builds a baseline app; `registerRoutes` adds the fixed responses. */
 export function createBaselineApp(kind: BaselineKind, jwtSecret: string) {
@@ -56,7 +63,7 @@ export function createBaselineApp(kind: BaselineKind, jwtSecret: string) {
   };
 
   const respond = (req: Request, res: Response): void => {
-    const route = responses.get(`${req.method} ${req.url}`);
+    const route = responses.get(keyOf(req.method, req.url, req.headers['if-none-match']));
     if (!route) {
       res.status(404).json({ message: 'not registered' });
       return;
@@ -68,7 +75,7 @@ export function createBaselineApp(kind: BaselineKind, jwtSecret: string) {
 
   function registerRoutes(routes: BaselineRoute[]): void {
     for (const route of routes) {
-      responses.set(`${route.method} ${route.url}`, route);
+      responses.set(keyOf(route.method, route.url, route.ifNoneMatch), route);
       const routeKey = `${route.method} ${route.routePath}`;
       if (registered.has(routeKey)) continue;
       registered.add(routeKey);

@@ -7,6 +7,7 @@
  * unexpected.
  */
 import http from 'node:http';
+import os from 'node:os';
 import autocannon from 'autocannon';
 
 /** The request a scenario sends, identical for every connection. */
@@ -47,6 +48,11 @@ export interface LoadResult {
   unexpected: number;
   /** Mean response size on the wire (headers and body), bytes. */
   bytesPerResponse: number;
+  /**
+   * The machine's 1-minute load average at the end of the run. This run itself accounts for
+   * about 2 (the load generator and the server); much more means other work competed for the CPUs.
+   */
+  loadAvg1m: number;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -167,5 +173,6 @@ export async function measure(baseUrl: string, req: LoadRequest, options: LoadOp
     errors,
     unexpected: requests - expected + errors,
     bytesPerResponse: requests ? Math.round(bytes / requests) : 0,
+    loadAvg1m: round(os.loadavg()[0], 2),
   };
 }

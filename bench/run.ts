@@ -15,7 +15,7 @@
  * 6. Prints the tables; writes bench/results/<date>.json and bench/results/latest.md (with
  *    --quick: bench/tmp/results/, so a smoke check never replaces the recorded results).
  *
- * Options: --quick (about 1 s per run, smaller growth), --duration N, --warmup N,
+ * Options: --quick (about 1 s per run, growth at 1k and 10k notes only), --duration N, --warmup N,
  * --connections N, --no-growth, --no-disk, --growth-sizes 10000,100000, --out DIR,
  * --profile [--scenario KEY] (profile one scenario instead of the suite).
  */
@@ -55,6 +55,8 @@ export const DATASET: SeedGroup[] = [
 export interface Args {
   quick: boolean;
   growth: boolean;
+  /** Only the growth runs (no scenarios, no baselines). */
+  growthOnly: boolean;
   disk: boolean;
   durationSec: number;
   warmupSec: number;
@@ -70,6 +72,7 @@ export function parseArgs(argv: string[]): Args {
   const args: Args = {
     quick: false,
     growth: true,
+    growthOnly: false,
     disk: true,
     durationSec: 10,
     warmupSec: 2,
@@ -102,6 +105,9 @@ export function parseArgs(argv: string[]): Args {
       case '--no-growth':
         args.growth = false;
         break;
+      case '--growth-only':
+        args.growthOnly = true;
+        break;
       case '--no-disk':
         args.disk = false;
         break;
@@ -133,7 +139,8 @@ export function parseArgs(argv: string[]): Args {
       case '-h':
         process.stdout.write(
           'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
-            '                 [--growth-sizes 10000,100000,1000000] [--out DIR] [--profile [--scenario list]]\n',
+            '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--out DIR]\n' +
+            '                 [--profile [--scenario root|list|listPage50|note|note304|create|patch]]\n',
         );
         process.exit(0);
         break;
@@ -144,8 +151,9 @@ export function parseArgs(argv: string[]): Args {
   if (args.quick) {
     args.durationSec = 1;
     args.warmupSec = 0.3;
-    args.growthSizes = [10_000, 100_000];
+    args.growthSizes = [1_000, 10_000];
   }
+  if (args.growthOnly && !args.growth) throw new Error('--growth-only and --no-growth exclude each other');
   if (duration !== null) args.durationSec = duration;
   if (warmup !== null) args.warmupSec = warmup;
   if (sizes !== null) args.growthSizes = sizes;
@@ -247,9 +255,10 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const started = performance.now();
   const load: LoadOptions = { connections: args.connections, durationSec: args.durationSec, warmupSec: args.warmupSec };
   const password = `bench-${crypto.randomBytes(9).toString('base64url')}`;
-  const modes: Array<'memory' | 'disk'> = ['memory'];
+  const modes: Array<'memory' | 'disk'> = args.growthOnly ? [] : ['memory'];
   const notes: string[] = [];
-  if (args.disk && durableAvailable()) modes.push('disk');
+  if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios or baselines in this run.');
+  else if (args.disk && durableAvailable()) modes.push('disk');
   else if (args.disk) notes.push('Durable storage (src/embedded-mongo/storage/journal.ts) is not in this build: disk mode not measured.');
 
   const report: BenchReport = {
@@ -279,73 +288,7 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const children: BenchChild[] = [];
   let diskDir: string | null = null;
   try {
-    // 1. API in memory, seeded.
-    log('API (in memory): starting and seeding 1 × 1,000 + 1,000 × 100 notes');
-    const api = await startApi('api-memory', ':memory:');
-    children.push(api);
-    const seeded = await api.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
-    report.seeding.memory = summaryOf(seeded);
-    log(`  seeded ${seeded.notes.toLocaleString('en-US')} notes, ${seeded.users} users in ${(seeded.totalMs / 1000).toFixed(1)} s`);
-    const ctx = await prepareContext(api.url, seeded.benchUser);
-
-    // 2. Baselines reproduce the API's answers.
-    const { routes, failures } = await captureResponses(api.url, SCENARIOS, ctx);
-    for (const [key, why] of failures) log(`  ${key}: not measured, ${why}`);
-    const bare = await startBaseline('bare');
-    children.push(bare);
-    const jwtBaseline = await startBaseline('jwt');
-    children.push(jwtBaseline);
-    const ok = SCENARIOS.filter((s) => !failures.has(s.key));
-    await bare.request('routes', { routes: ok.filter((s) => s.baseline === 'bare').map((s) => routes.get(s.key)) });
-    await jwtBaseline.request('routes', { routes: ok.filter((s) => s.baseline === 'jwt').map((s) => routes.get(s.key)) });
-
-    // 3. Each scenario: its baseline, then the API.
-    log(`Scenarios (${args.connections} connections, ${args.warmupSec} s warm-up, ${args.durationSec} s each):`);
-    const baselineOf = new Map<string, BaselineResult>();
-    for (const scenario of SCENARIOS) {
-      const failure = failures.get(scenario.key);
-      if (failure) {
-        report.scenarios.push(skipped('memory', scenario, failure));
-        continue;
-      }
-      const req = scenario.request(ctx);
-      const child = scenario.baseline === 'bare' ? bare : jwtBaseline;
-      const result = await measure(child.url, req, load);
-      const baseline: BaselineResult = { kind: scenario.baseline, scenario: scenario.key, method: req.method, path: req.path, status: scenario.expectedStatus, result };
-      log(`  ${scenario.baseline.padEnd(6)} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, unexpected ${result.unexpected}`);
-      report.baselines.push(baseline);
-      baselineOf.set(scenario.key, baseline);
-      report.scenarios.push(await measureApi('memory', api, scenario, ctx, load, baseline));
-    }
-    report.apiMemory.memory = await api.request<MemoryStats>('stats');
-    await api.stop();
-
-    // 4. Durable mode: the writes with the journal on disk.
-    if (modes.includes('disk')) {
-      diskDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-bench-'));
-      log(`API (journal on disk in ${diskDir}): starting and seeding`);
-      const disk = await startApi('api-disk', diskDir);
-      children.push(disk);
-      const diskSeed = await disk.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
-      report.seeding.disk = summaryOf(diskSeed);
-      log(`  seeded in ${(diskSeed.totalMs / 1000).toFixed(1)} s`);
-      const diskCtx = await prepareContext(disk.url, diskSeed.benchUser);
-      const { failures: diskFailures } = await captureResponses(
-        disk.url,
-        SCENARIOS.filter((s) => s.write),
-        diskCtx,
-      );
-      for (const scenario of SCENARIOS.filter((s) => s.write)) {
-        const failure = diskFailures.get(scenario.key);
-        if (failure) report.scenarios.push(skipped('disk', scenario, failure));
-        else report.scenarios.push(await measureApi('disk', disk, scenario, diskCtx, load, baselineOf.get(scenario.key)));
-      }
-      report.apiMemory.disk = await disk.request<MemoryStats>('stats');
-      await disk.stop();
-    }
-    await bare.stop();
-    await jwtBaseline.stop();
-
+    if (!args.growthOnly) await runScenarios(args, load, password, modes, report, children, (dir) => (diskDir = dir));
     // 5. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
@@ -360,7 +303,98 @@ async function runSuite(args: Args): Promise<BenchReport> {
     if (diskDir) fs.rmSync(diskDir, { recursive: true, force: true });
   }
   report.durationSec = Math.round((performance.now() - started) / 100) / 10;
+  const loads = [
+    ...report.baselines.map((b) => b.result.loadAvg1m),
+    ...report.scenarios.map((s) => s.result?.loadAvg1m ?? 0),
+    ...report.growth.flatMap((g) => [g.list?.loadAvg1m ?? 0, g.note?.loadAvg1m ?? 0]),
+  ];
+  const maxLoad = Math.max(0, ...loads);
+  if (maxLoad > report.machine.cores + 1) {
+    notes.push(
+      `Other processes competed for the CPUs during this run: the 1-minute load average reached ${maxLoad.toFixed(1)} on ${report.machine.cores} cores ` +
+        '(the benchmark itself accounts for about 2). Absolute numbers are lower and noisier than on an idle machine; see loadAvg1m per run in the JSON.',
+    );
+  }
   return report;
+}
+
+/** Steps 1–4: the scenarios against their baselines, in memory and (writes) on disk. */
+async function runScenarios(
+  args: Args,
+  load: LoadOptions,
+  password: string,
+  modes: Array<'memory' | 'disk'>,
+  report: BenchReport,
+  children: BenchChild[],
+  setDiskDir: (dir: string) => void,
+): Promise<void> {
+  // 1. API in memory, seeded.
+  log('API (in memory): starting and seeding 1 × 1,000 + 1,000 × 100 notes');
+  const api = await startApi('api-memory', ':memory:');
+  children.push(api);
+  const seeded = await api.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
+  report.seeding.memory = summaryOf(seeded);
+  log(`  seeded ${seeded.notes.toLocaleString('en-US')} notes, ${seeded.users} users in ${(seeded.totalMs / 1000).toFixed(1)} s`);
+  const ctx = await prepareContext(api.url, seeded.benchUser);
+
+  // 2. Baselines reproduce the API's answers.
+  const { routes, failures } = await captureResponses(api.url, SCENARIOS, ctx);
+  for (const [key, why] of failures) log(`  ${key}: not measured, ${why}`);
+  const bare = await startBaseline('bare');
+  children.push(bare);
+  const jwtBaseline = await startBaseline('jwt');
+  children.push(jwtBaseline);
+  const ok = SCENARIOS.filter((s) => !failures.has(s.key));
+  await bare.request('routes', { routes: ok.filter((s) => s.baseline === 'bare').map((s) => routes.get(s.key)) });
+  await jwtBaseline.request('routes', { routes: ok.filter((s) => s.baseline === 'jwt').map((s) => routes.get(s.key)) });
+
+  // 3. Each scenario: its baseline, then the API.
+  log(`Scenarios (${args.connections} connections, ${args.warmupSec} s warm-up, ${args.durationSec} s each):`);
+  const baselineOf = new Map<string, BaselineResult>();
+  for (const scenario of SCENARIOS) {
+    const failure = failures.get(scenario.key);
+    if (failure) {
+      report.scenarios.push(skipped('memory', scenario, failure));
+      continue;
+    }
+    const req = scenario.request(ctx);
+    const child = scenario.baseline === 'bare' ? bare : jwtBaseline;
+    const result = await measure(child.url, req, load);
+    const baseline: BaselineResult = { kind: scenario.baseline, scenario: scenario.key, method: req.method, path: req.path, status: scenario.expectedStatus, result };
+    log(`  ${scenario.baseline.padEnd(6)} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, unexpected ${result.unexpected}`);
+    report.baselines.push(baseline);
+    baselineOf.set(scenario.key, baseline);
+    report.scenarios.push(await measureApi('memory', api, scenario, ctx, load, baseline));
+  }
+  report.apiMemory.memory = await api.request<MemoryStats>('stats');
+  await api.stop();
+
+  // 4. Durable mode: the writes with the journal on disk.
+  if (modes.includes('disk')) {
+    const diskDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-bench-'));
+    setDiskDir(diskDir);
+    log(`API (journal on disk in ${diskDir}): starting and seeding`);
+    const disk = await startApi('api-disk', diskDir);
+    children.push(disk);
+    const diskSeed = await disk.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
+    report.seeding.disk = summaryOf(diskSeed);
+    log(`  seeded in ${(diskSeed.totalMs / 1000).toFixed(1)} s`);
+    const diskCtx = await prepareContext(disk.url, diskSeed.benchUser);
+    const { failures: diskFailures } = await captureResponses(
+      disk.url,
+      SCENARIOS.filter((s) => s.write),
+      diskCtx,
+    );
+    for (const scenario of SCENARIOS.filter((s) => s.write)) {
+      const failure = diskFailures.get(scenario.key);
+      if (failure) report.scenarios.push(skipped('disk', scenario, failure));
+      else report.scenarios.push(await measureApi('disk', disk, scenario, diskCtx, load, baselineOf.get(scenario.key)));
+    }
+    report.apiMemory.disk = await disk.request<MemoryStats>('stats');
+    await disk.stop();
+  }
+  await bare.stop();
+  await jwtBaseline.stop();
 }
 
 function writeResults(report: BenchReport, args: Args): string[] {

@@ -209,7 +209,14 @@ export async function captureResponses(
     if (status !== scenario.expectedStatus) {
       failures.set(scenario.key, `expected ${scenario.expectedStatus}, got ${status}: ${JSON.stringify(body).slice(0, 200)}`);
     }
-    routes.set(scenario.key, { method: req.method, routePath: scenario.routePath, url: req.path, status, body });
+    routes.set(scenario.key, {
+      method: req.method,
+      routePath: scenario.routePath,
+      url: req.path,
+      ifNoneMatch: req.headers?.['if-none-match'],
+      status,
+      body,
+    });
   }
   return { routes, failures };
 }

@@ -51,6 +51,9 @@ export interface ProfileSummary {
 
 const SPECIAL = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']);
 
+/** Frames at the bottom of nearly every stack (event loop and microtask dispatch): left out of the inclusive table. */
+const DISPATCH = new Set(['(native / V8 builtins)', 'node:process', 'node:timers', 'node:events', '(root)']);
+
 /** The package or project area a call frame belongs to. */
 export function packageOf(frame: CallFrame): string {
   if (SPECIAL.has(frame.functionName) && frame.url === '') return frame.functionName;
@@ -136,7 +139,7 @@ export function summarize(profile: CpuProfile, top = 25, requests?: number): Pro
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const p = pkgFor(cur);
-      if (p === '(root)' || seen.has(p)) continue;
+      if (DISPATCH.has(p) || seen.has(p)) continue;
       seen.add(p);
       pkgIncl.set(p, (pkgIncl.get(p) ?? 0) + us);
     }
@@ -190,7 +193,11 @@ export function renderSummary(summary: ProfileSummary): string {
     '',
     table('Self time by package / project folder:', summary.selfByPackage, false),
     '',
-    table('Inclusive time by package / project folder (a sample counts once per package on its stack):', summary.inclusiveByPackage, false),
+    table(
+      'Inclusive time by package / project folder (a sample counts once per package on its stack; event-loop dispatch frames left out):',
+      summary.inclusiveByPackage,
+      false,
+    ),
   ].join('\n');
 }
 
