@@ -35,7 +35,9 @@ let current: ViewName = 'auth';
 
 function setView(name: ViewName): void {
   current = name;
+  // Messages belong to the view they were said in; a new view starts without them.
   replaceChildren(pageError);
+  statusRegion.textContent = '';
   renderNav();
 }
 
