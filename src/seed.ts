@@ -7,6 +7,7 @@ import { hashPassword } from './controllers/usersController';
 import { advanceSeq } from './models/Counter';
 import { Note } from './models/Note';
 import { User } from './models/User';
+import { logger } from './logger';
 
 /** The demo password of both users. */
 export const DEMO_PASSWORD = 'abcd1234';
@@ -50,6 +51,7 @@ export async function seedDemo(): Promise<{ users: number; notes: number }> {
 /** Seeds the demo data only when there are no users yet; true when it did. */
 export async function seedDemoIfEmpty(): Promise<boolean> {
   if (await User.exists({})) return false;
-  await seedDemo();
+  const { users, notes } = await seedDemo();
+  logger.info(`empty database: loaded the demo data (${users} users, ${notes} notes; password ${DEMO_PASSWORD}); TN_SEED_DEMO=false turns this off`);
   return true;
 }
