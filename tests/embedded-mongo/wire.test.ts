@@ -3,16 +3,17 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { BSON, type Document } from 'bson';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
-import { describeEmbedded } from './helpers';
+import { describeEmbedded, usingRealMongo } from './helpers';
 
-let server: EmbeddedServer;
+let server: EmbeddedServer | undefined;
 
 beforeAll(async () => {
-  server = await startEmbeddedServer();
+  // These tests are embedded-only; against MONGODB_URI they are skipped and nothing starts.
+  if (!usingRealMongo) server = await startEmbeddedServer();
 });
 
 afterAll(async () => {
-  await server.close();
+  await server?.close();
 });
 
 let nextId = 1;
@@ -72,7 +73,7 @@ class RawClient {
   }
 
   static async connect(): Promise<RawClient> {
-    const socket = net.connect(server.port, '127.0.0.1');
+    const socket = net.connect(server!.port, '127.0.0.1');
     await once(socket, 'connect');
     return new RawClient(socket);
   }
