@@ -100,6 +100,7 @@ export function renderExchange(entry: LogEntry, highlight: readonly string[] = [
       { class: 'request', 'aria-label': 'Request' },
       h('h4', {}, 'Request'),
       h('p', { class: 'request-line' }, h('code', {}, `${entry.method} ${entry.url}`)),
+      h('p', { class: 'muted small' }, `Sent at ${entry.startedAt.toLocaleTimeString()}`),
       headerList(entry.requestHeaders, highlight),
       entry.requestBody !== undefined ? h('pre', { class: 'body' }, entry.requestBody) : null,
     ),
