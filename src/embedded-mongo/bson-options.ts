@@ -11,6 +11,10 @@
  * - `promoteBuffers: false`: Binary stays `Binary`, keeping its subtype (UUIDs).
  * - `bsonRegExp: false`: regular expressions become `RegExp`, which mingo understands.
  * Dates deserialise as `Date` and ObjectIds as this package's `ObjectId` in every mode.
+ *
+ * Replaying stored data may instead use `promoteLongs: false` (the journal does): the catalog
+ * only ever holds an int64 as a `Long` (numbers are written as int32/double), so reading every
+ * stored int64 back as `Long` reproduces memory exactly.
  */
 import type { DeserializeOptions, SerializeOptions } from 'bson';
 
