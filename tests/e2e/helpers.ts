@@ -91,6 +91,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Collects uncaught page errors and console errors (a CSP violation shows up as one). Chromium
+ * also logs every 4xx answer as "Failed to load resource"; those are the API's answers, not faults.
+ */
+export function watchForPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}
+
 /** A unique email address, so tests never share a user. */
 export function uniqueEmail(prefix: string): string {
   return `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.com`;

@@ -3,12 +3,13 @@
  * replace, delete, profile, log out, and the API's error messages, in Debian's Chromium.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { arrangeUser, DEMO, launchBrowser, logIn, screenshot, startServer, uniqueEmail, type TestServer } from './helpers';
+import { arrangeUser, DEMO, launchBrowser, logIn, screenshot, startServer, uniqueEmail, watchForPageErrors, type TestServer } from './helpers';
 
 let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let pageErrors: string[];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
@@ -23,10 +24,12 @@ beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(10000);
+  pageErrors = watchForPageErrors(page);
 });
 
 afterEach(async () => {
   await context.close();
+  expect(pageErrors).toEqual([]);
 });
 
 const notesList = () => page.locator('ul.notes > li .note-text');

@@ -4,12 +4,13 @@
  * the page at phone width.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO, launchBrowser, logIn, screenshot, startServer, type TestServer } from './helpers';
+import { DEMO, launchBrowser, logIn, screenshot, startServer, watchForPageErrors, type TestServer } from './helpers';
 
 let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
@@ -22,12 +23,14 @@ afterAll(async () => {
 
 afterEach(async () => {
   await context?.close();
+  expect(pageErrors).toEqual([]);
 });
 
 async function open(width: number, height: number): Promise<void> {
   context = await browser.newContext({ viewport: { width, height } });
   page = await context.newPage();
   page.setDefaultTimeout(10000);
+  pageErrors = watchForPageErrors(page);
 }
 
 const stepHeading = () => page.locator('#walk-step-title');
