@@ -12,7 +12,7 @@ import { renderAuth } from './views/auth';
 import type { AppContext } from './views/context';
 import { mountLogPanel } from './views/log-panel';
 import { renderNote, toNote } from './views/note';
-import { loadNotes, renderNotes } from './views/notes';
+import { loadNotes, renderNotes, resetSearch } from './views/notes';
 import { renderProfile } from './views/profile';
 import { renderWalkthrough } from './views/walkthrough';
 
@@ -76,8 +76,11 @@ const ctx: AppContext = {
   },
 
   async showNotes(href, focus) {
-    const target = href ?? sessionLink('notes')?.href;
+    const plain = sessionLink('notes')?.href;
+    const target = href ?? plain;
     if (!target) return ctx.showAuth();
+    // The plain collection link carries no query, so the form must not claim one.
+    if (target === plain) resetSearch();
     try {
       const page = await loadNotes(target);
       // Remember the page by its self link (what the server calls it), for "back to notes".

@@ -146,6 +146,15 @@ describe('the bundled page as a notes app', () => {
     expect(await notesList().allTextContents()).toEqual(['Buy milk', 'Milkshake recipe']);
     const summaries = await logSummaries();
     expect(summaries[0]).toMatch(/^GET \S*\?q=MILK&sort=updatedAt&order=asc&limit=10 200 OK/);
+
+    // Opening a note and going back keeps the search; the plain Notes link clears it.
+    await page.getByRole('button', { name: 'Open note: Milkshake recipe' }).click();
+    await page.getByRole('button', { name: '← Back to notes' }).click();
+    await waitForSummary('Page 1 of 1 · 2 notes');
+    expect(await page.getByLabel('Text contains').inputValue()).toBe('MILK');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Notes' }).click();
+    await waitForSummary('Page 1 of 1 · 4 notes');
+    expect(await page.getByLabel('Text contains').inputValue()).toBe('');
   });
 
   it('sorts by creation date, newest first', async () => {

@@ -41,7 +41,14 @@ export function toNotesPage(body: unknown): NotesPage {
 
 // The search form remembers what the user chose, so the next page keeps the same query.
 // The values are the template's variables; the URL itself always comes from the template.
-const search = { q: '', sort: 'updatedAt', order: 'asc', limit: '10' };
+// The defaults are the API's documented ones, which is what the plain notes link shows.
+const SEARCH_DEFAULTS = { q: '', sort: 'updatedAt', order: 'asc', limit: '10' };
+const search = { ...SEARCH_DEFAULTS };
+
+/** Puts the search form back to the defaults, to match a list loaded from the plain notes link. */
+export function resetSearch(): void {
+  Object.assign(search, SEARCH_DEFAULTS);
+}
 
 const SORT_FIELDS: Array<[string, string]> = [
   ['updatedAt', 'Last updated'],
