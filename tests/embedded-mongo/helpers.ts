@@ -22,15 +22,31 @@ export interface TestDb {
 let counter = 0;
 
 /**
+ * Collects the names of the wire commands a server receives. With EMBEDDED_MONGO_COMMAND_LOG
+ * set to a file path, `flush()` appends them to it, one per line.
+ */
+export function commandRecorder(): { onCommand: (name: string) => void; flush: () => void } {
+  const commands = new Set<string>();
+  return {
+    onCommand: (name) => commands.add(name),
+    flush() {
+      const logFile = process.env.EMBEDDED_MONGO_COMMAND_LOG;
+      if (logFile && commands.size) appendFileSync(logFile, [...commands].join('\n') + '\n');
+      commands.clear();
+    },
+  };
+}
+
+/**
  * Opens a test database. Set EMBEDDED_MONGO_COMMAND_LOG to a file path to have the names of all
  * wire commands the server received appended to it (one per line) when the database closes.
  */
 export async function openTestDb(label: string): Promise<TestDb> {
-  const commands = new Set<string>();
+  const recorder = commandRecorder();
   let server: EmbeddedServer | undefined;
   let uri = process.env.MONGODB_URI ?? '';
   if (!uri) {
-    server = await startEmbeddedServer({ onCommand: (name) => commands.add(name) });
+    server = await startEmbeddedServer({ onCommand: recorder.onCommand });
     uri = server.uri;
   }
   const dbName = `tn_test_${label}_${process.pid}_${++counter}`;
@@ -42,8 +58,7 @@ export async function openTestDb(label: string): Promise<TestDb> {
       await conn.dropDatabase();
       await conn.close();
       await server?.close();
-      const logFile = process.env.EMBEDDED_MONGO_COMMAND_LOG;
-      if (logFile && commands.size) appendFileSync(logFile, [...commands].join('\n') + '\n');
+      recorder.flush();
     },
   };
 }

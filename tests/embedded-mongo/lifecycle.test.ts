@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type Mutation, type Persistence } from '../../src/embedded-mongo';
-import { describeEmbedded } from './helpers';
+import { commandRecorder, describeEmbedded } from './helpers';
 
 /** Counts the live TCP handles (listeners and sockets) of this process. */
 function tcpHandles(): number {
@@ -38,11 +38,14 @@ class RecordingPersistence implements Persistence {
   }
 }
 
+const recorder = commandRecorder();
+afterAll(() => recorder.flush());
+
 describeEmbedded('server lifecycle (embedded only)', () => {
   test('20 start/connect/write/disconnect/close cycles leave no TCP handles behind', async () => {
     const before = tcpHandles();
     for (let i = 0; i < 20; i++) {
-      const server = await startEmbeddedServer();
+      const server = await startEmbeddedServer({ onCommand: recorder.onCommand });
       const conn = await mongoose.createConnection(server.uri, { dbName: 'cycle' }).asPromise();
       await conn.db!.collection('things').insertOne({ i });
       await conn.close();
@@ -54,7 +57,7 @@ describeEmbedded('server lifecycle (embedded only)', () => {
 
   test('close() also drops connections a client left open', async () => {
     const before = tcpHandles();
-    const server = await startEmbeddedServer();
+    const server = await startEmbeddedServer({ onCommand: recorder.onCommand });
     const conn = await mongoose.createConnection(server.uri, { dbName: 'left-open' }).asPromise();
     await conn.db!.collection('x').insertOne({ a: 1 });
     await server.close();
@@ -71,7 +74,7 @@ describeEmbedded('server lifecycle (embedded only)', () => {
       { op: 'delete', db: 'p', coll: 'c', id: 2 },
     ];
     const persistence = new RecordingPersistence(stored);
-    const server = await startEmbeddedServer({ persistence });
+    const server = await startEmbeddedServer({ persistence, onCommand: recorder.onCommand });
     const conn = await mongoose.createConnection(server.uri, { dbName: 'p' }).asPromise();
     const c = conn.db!.collection('c');
     expect(await c.find().toArray()).toEqual([{ _id: 1, k: 'a' }]);

@@ -3,17 +3,19 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { BSON, type Document } from 'bson';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
-import { describeEmbedded, usingRealMongo } from './helpers';
+import { commandRecorder, describeEmbedded, usingRealMongo } from './helpers';
 
 let server: EmbeddedServer | undefined;
+const recorder = commandRecorder();
 
 beforeAll(async () => {
   // These tests are embedded-only; against MONGODB_URI they are skipped and nothing starts.
-  if (!usingRealMongo) server = await startEmbeddedServer();
+  if (!usingRealMongo) server = await startEmbeddedServer({ onCommand: recorder.onCommand });
 });
 
 afterAll(async () => {
   await server?.close();
+  recorder.flush();
 });
 
 let nextId = 1;
