@@ -42,13 +42,14 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   const log: LogFn = opts.log ?? (() => {});
   const catalog = new Catalog();
   const cursors = new CursorStore();
-  await persistence.load((m) => applyMutation(catalog, m));
-  persistence.setSnapshotSource(() => catalog.snapshot());
   const server = new WireServer({ catalog, cursors, persistence, log, onCommand: opts.onCommand });
   let port: number;
   try {
+    await persistence.load((m) => applyMutation(catalog, m));
+    persistence.setSnapshotSource(() => catalog.snapshot());
     port = await server.listen(host, opts.port ?? 0);
   } catch (err) {
+    // Release the persistence's files and locks so a retry (or another process) can open them.
     await persistence.close();
     throw err;
   }

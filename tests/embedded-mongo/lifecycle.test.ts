@@ -91,3 +91,13 @@ describeEmbedded('server lifecycle (embedded only)', () => {
     expect(persistence.closed).toBe(true);
   });
 });
+
+describeEmbedded('start-up failures (embedded only)', () => {
+  test('a port already in use rejects start-up and closes the persistence', async () => {
+    const first = await startEmbeddedServer();
+    const persistence = new RecordingPersistence();
+    await expect(startEmbeddedServer({ port: first.port, persistence })).rejects.toThrow(/EADDRINUSE/);
+    expect(persistence.closed).toBe(true);
+    await first.close();
+  });
+});
