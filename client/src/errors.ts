@@ -1,7 +1,6 @@
 /** Failed requests as errors the views can catch and show in one way. */
-import type { ApiResult } from './api';
+import { NetworkError, type ApiResult } from './api';
 import { h } from './dom';
-import { NetworkError } from './api';
 import { describeField, problemMessages, type ProblemMessages } from './problem';
 
 /** An HTTP answer that was not the success the view asked for. */
