@@ -194,6 +194,20 @@ function growthTable(report: BenchReport): Table {
   };
 }
 
+function footer(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const mode of ['memory', 'disk'] as const) {
+    const seed = report.seeding[mode];
+    const mem = report.apiMemory[mode];
+    if (!seed && !mem) continue;
+    const parts: string[] = [];
+    if (seed) parts.push(`seeded ${fmtInt(seed.notes)} notes and ${fmtInt(seed.users)} users in ${fmt(seed.totalMs / 1000, 1)} s`);
+    if (mem) parts.push(`after the runs RSS ${fmtInt(mem.rssMiB)} MiB, peak ${fmtInt(Math.max(mem.peakRssMiB, mem.maxRssMiB))} MiB, heap ${fmtInt(mem.heapUsedMiB)} MiB`);
+    lines.push(`API ${mode === 'memory' ? 'in memory' : 'with the journal on disk'}: ${parts.join('; ')}.`);
+  }
+  return lines;
+}
+
 function header(report: BenchReport): string[] {
   const m = report.machine;
   const c = report.config;
@@ -207,10 +221,11 @@ function header(report: BenchReport): string[] {
 
 /** The plain-text report printed at the end of a run. */
 export function renderText(report: BenchReport): string {
-  const parts = [...header(report), '', toText(scenarioTable(report)), '', 'Baselines:', toText(baselineTable(report))];
+  const parts = [...header(report), '', toText(scenarioTable(report)), ...footer(report), '', 'Baselines:', toText(baselineTable(report))];
   if (report.growth.length) {
     parts.push('', "Growth (one user's 100 notes; total notes across users grow):", toText(growthTable(report)));
   }
+  if (report.config.notes.length) parts.push('', ...report.config.notes.map((n) => `Note: ${n}`));
   return parts.join('\n');
 }
 
@@ -224,6 +239,8 @@ export function renderMarkdown(report: BenchReport): string {
     'ratio = API req/s ÷ the baseline\'s req/s for the same request and response size; +µs/req = 10⁶/API req/s − 10⁶/baseline req/s.',
     '',
     toMarkdown(scenarioTable(report)),
+    '',
+    ...footer(report).map((l) => `${l}  `),
     '',
     'Baselines (bare Express 5 in their own process, same status and body as the API):',
     '',

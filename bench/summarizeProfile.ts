@@ -47,6 +47,8 @@ export interface ProfileSummary {
   topSelf: Row[];
   selfByPackage: Row[];
   inclusiveByPackage: Row[];
+  /** Inclusive time of the project's own functions (src/): which handler or command costs what. */
+  inclusiveProjectFunctions: Row[];
 }
 
 const SPECIAL = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']);
@@ -113,6 +115,7 @@ export function summarize(profile: CpuProfile, top = 25, requests?: number): Pro
   const fnSelf = new Map<string, { frame: CallFrame; us: number }>();
   const pkgSelf = new Map<string, number>();
   const pkgIncl = new Map<string, number>();
+  const projIncl = new Map<string, { frame: CallFrame; us: number }>();
   const pkgOfNode = new Map<number, string>();
   const pkgFor = (id: number) => {
     let p = pkgOfNode.get(id);
@@ -135,10 +138,21 @@ export function summarize(profile: CpuProfile, top = 25, requests?: number): Pro
     fnSelf.set(key, entry);
     const pkg = pkgFor(id);
     pkgSelf.set(pkg, (pkgSelf.get(pkg) ?? 0) + us);
-    // Inclusive: every distinct package on the stack of this node.
+    // Inclusive: every distinct package, and every distinct project function, on the stack of this node.
     const seen = new Set<string>();
+    const seenFn = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const p = pkgFor(cur);
+      if (p.startsWith('app: ')) {
+        const f = byId.get(cur)!.callFrame;
+        const fnKey = `${f.functionName}|${f.url}|${f.lineNumber}|${f.columnNumber}`;
+        if (!seenFn.has(fnKey)) {
+          seenFn.add(fnKey);
+          const entry = projIncl.get(fnKey) ?? { frame: f, us: 0 };
+          entry.us += us;
+          projIncl.set(fnKey, entry);
+        }
+      }
       if (DISPATCH.has(p) || seen.has(p)) continue;
       seen.add(p);
       pkgIncl.set(p, (pkgIncl.get(p) ?? 0) + us);
@@ -167,6 +181,9 @@ export function summarize(profile: CpuProfile, top = 25, requests?: number): Pro
     ).slice(0, top),
     selfByPackage: sortRows([...pkgSelf].filter(([p]) => notIdle(p)).map(([p, us]) => row(p, '', us))).slice(0, top),
     inclusiveByPackage: sortRows([...pkgIncl].filter(([p]) => notIdle(p)).map(([p, us]) => row(p, '', us))).slice(0, top),
+    inclusiveProjectFunctions: sortRows(
+      [...projIncl.values()].map((e) => row(e.frame.functionName || '(anonymous)', shortWhere(e.frame), e.us)),
+    ).slice(0, top),
   };
 }
 
@@ -198,6 +215,8 @@ export function renderSummary(summary: ProfileSummary): string {
       summary.inclusiveByPackage,
       false,
     ),
+    '',
+    table('Inclusive time of project functions (src/):', summary.inclusiveProjectFunctions, true),
   ].join('\n');
 }
 

@@ -156,6 +156,7 @@ describe('profile summary', () => {
     expect(s.selfByPackage.map((r) => r.name)).toEqual(['mingo', 'app: src/embedded-mongo/', 'express', '(garbage collector)']);
     const incl = Object.fromEntries(s.inclusiveByPackage.map((r) => [r.name, r.ms]));
     expect(incl).toMatchObject({ express: 5, 'app: src/embedded-mongo/': 4, mingo: 3 });
+    expect(s.inclusiveProjectFunctions).toEqual([expect.objectContaining({ name: 'find', ms: 4 })]);
   });
 });
 
