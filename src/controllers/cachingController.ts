@@ -1,9 +1,10 @@
 /**
  * HTTP caching values: strong ETags over the exact body sent, HTTP dates, and the header set
- * of a cacheable response. Freshness itself is decided by Express's `req.fresh` (the `fresh`
- * package), never by comparing header strings here.
+ * of a cacheable response. Whether a conditional GET is answered 304 is decided by the `fresh`
+ * package (the one behind Express's `req.fresh`), never by comparing header strings here.
  */
 import crypto from 'node:crypto';
+import fresh from 'fresh';
 
 /** Caching headers of a 200 (and of its 304). */
 export interface CacheHeaders {
@@ -30,4 +31,24 @@ export function cacheHeaders(body: string, options: { lastModified?: number; isP
   };
   if (options.lastModified !== undefined) headers['Last-Modified'] = httpDate(options.lastModified);
   return headers;
+}
+
+/** The request's validators, as sent. */
+export interface Preconditions {
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+}
+
+/**
+ * Whether the client's copy is current (answer 304). Uses `fresh` with the validators only:
+ * `fresh` also treats a request `Cache-Control: no-cache` as "never fresh", which is right for a
+ * cache deciding whether to forward, but an origin server evaluates If-None-Match (or, without
+ * it, If-Modified-Since) whatever the request's Cache-Control says (RFC 9110 §13.2.1). Browsers
+ * add `no-cache` to every revalidation made with `fetch(..., {cache: 'no-store'})`.
+ */
+export function isNotModified(preconditions: Preconditions, headers: CacheHeaders): boolean {
+  return fresh(
+    { 'if-none-match': preconditions.ifNoneMatch, 'if-modified-since': preconditions.ifModifiedSince },
+    { etag: headers.ETag, 'last-modified': headers['Last-Modified'] },
+  );
 }

@@ -1,9 +1,9 @@
 /**
  * Sends a cacheable JSON representation: ETag over the exact bytes, Cache-Control, optional
- * Last-Modified and Vary, then 304 when Express's `req.fresh` says the client's copy is current.
+ * Last-Modified and Vary, then 304 when the request's validators show the client's copy is current.
  */
 import type { Request, Response } from 'express';
-import { cacheHeaders } from '../controllers/cachingController';
+import { cacheHeaders, isNotModified } from '../controllers/cachingController';
 
 /** How a representation may be cached. */
 export interface RepresentationOptions {
@@ -16,11 +16,11 @@ export interface RepresentationOptions {
 /** Answers 200 with the JSON body, or 304 without it when the request's validators match. */
 export function sendRepresentation(req: Request, res: Response, payload: unknown, options: RepresentationOptions): void {
   const body = JSON.stringify(payload);
-  res.status(200).set(cacheHeaders(body, options));
+  const headers = cacheHeaders(body, options);
+  res.status(200).set(headers);
   if (options.isPrivate) res.vary('Authorization');
-  // req.fresh needs the status and validators set first; it uses the `fresh` package
-  // (weak If-None-Match comparison, lists, `*`, If-Modified-Since only without If-None-Match).
-  if (req.fresh) {
+  // Weak If-None-Match comparison, lists, `*`, If-Modified-Since only without If-None-Match.
+  if (isNotModified({ ifNoneMatch: req.get('If-None-Match'), ifModifiedSince: req.get('If-Modified-Since') }, headers)) {
     res.status(304).end();
     return;
   }

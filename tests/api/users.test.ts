@@ -163,6 +163,15 @@ describe('GET /users/{id} (profile)', () => {
       expect(res.status).toBe(304);
     });
 
+    it('If-None-Match with the ETag answers 304 even when the request says Cache-Control: no-cache', async () => {
+      const { first, get } = await profile();
+
+      const res = await get().set('Cache-Control', 'no-cache').set('If-None-Match', first.headers.etag);
+
+      expect(res.status).toBe(304);
+      expect(res.headers.etag).toBe(first.headers.etag);
+    });
+
     it('If-None-Match with another ETag answers 200', async () => {
       const { get } = await profile();
 

@@ -1,5 +1,5 @@
 import fresh from 'fresh';
-import { cacheHeaders, etagOf, httpDate } from '../../src/controllers/cachingController';
+import { cacheHeaders, etagOf, httpDate, isNotModified } from '../../src/controllers/cachingController';
 
 describe('cachingController', () => {
   it('etagOf is a strong, quoted, deterministic hash of the exact bytes', () => {
@@ -30,5 +30,15 @@ describe('cachingController', () => {
     expect(fresh({ 'if-none-match': `W/${etag}` }, { etag })).toBe(true);
     expect(fresh({ 'if-none-match': `"x", ${etag}` }, { etag })).toBe(true);
     expect(fresh({ 'if-none-match': '"x"' }, { etag })).toBe(false);
+  });
+
+  it('isNotModified compares validators only, ignoring a request Cache-Control', () => {
+    const headers = cacheHeaders('body', { isPrivate: true, lastModified: 1_000_000 });
+
+    expect(isNotModified({ ifNoneMatch: headers.ETag }, headers)).toBe(true);
+    expect(isNotModified({ ifNoneMatch: '"other"', ifModifiedSince: headers['Last-Modified'] }, headers)).toBe(false);
+    expect(isNotModified({ ifModifiedSince: headers['Last-Modified'] }, headers)).toBe(true);
+    expect(isNotModified({ ifModifiedSince: new Date(0).toUTCString() }, headers)).toBe(false);
+    expect(isNotModified({}, headers)).toBe(false);
   });
 });
