@@ -21,7 +21,9 @@ export function createApp(): Express {
   app.set('etag', false); // ETags are computed per resource by the caching helpers.
   app.set('query parser', 'extended');
 
-  app.use(helmet());
+  // The server speaks plain HTTP itself: asking browsers to upgrade subresources to https would
+  // break the bundled page when opened by a LAN address. Put TLS in front and add it there.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
     cors({
       exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate'],

@@ -22,3 +22,14 @@ describe('the app shell', () => {
     expect(res.body.links).toEqual(expect.arrayContaining([expect.objectContaining({ href: '/' })]));
   });
 });
+
+describe('security headers', () => {
+  it('sets a content security policy that allows only same-origin scripts and does not force https', async () => {
+    const res = await request(app).get('/');
+
+    const csp = res.headers['content-security-policy'];
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/upgrade-insecure-requests/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
