@@ -373,6 +373,8 @@ async function runScenarios(
   if (modes.includes('disk')) {
     const diskDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-bench-'));
     setDiskDir(diskDir);
+    // Also on Ctrl-C, which exits without running the finally blocks.
+    process.once('exit', () => fs.rmSync(diskDir, { recursive: true, force: true }));
     log(`API (journal on disk in ${diskDir}): starting and seeding`);
     const disk = await startApi('api-disk', diskDir);
     children.push(disk);
