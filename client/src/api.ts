@@ -80,11 +80,8 @@ export async function send(method: HttpMethod, href: string, options: SendOption
   if (token) headers.push(['Authorization', `Bearer ${token}`]);
   const cached = method === 'GET' && options.conditional !== false ? etagCache.get(cacheKey(url, token)) : undefined;
   if (cached) {
+    // The browser's own cache is bypassed (cache: 'no-store'), so the 304 reaches this page.
     headers.push(['If-None-Match', cached.etag]);
-    // With cache: 'no-store' the browser would add `Cache-Control: no-cache`, and a server that
-    // decides freshness with Express's req.fresh then ignores If-None-Match and answers 200.
-    // max-age=0 asks for the same end-to-end check without that side effect.
-    headers.push(['Cache-Control', 'max-age=0']);
   }
 
   const entry = logRequest({

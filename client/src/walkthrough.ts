@@ -225,7 +225,7 @@ export const STEPS: Step[] = [
     title: 'The profile again: 304 Not Modified',
     explain: [
       'Same link, but now the page sends If-None-Match with the ETag it kept. Nothing changed, so the server answers 304 Not Modified with no body, and the page shows the copy it already has.',
-      'A browser does this revalidation on its own but reports it to the page as a 200, so this page keeps its own copy to make the 304 visible. The Cache-Control: max-age=0 on the request asks any cache on the way to check with the server too.',
+      'A browser does this revalidation on its own but reports it to the page as a 200, so this page keeps its own copy to make the 304 visible.',
     ],
     highlight: ['If-None-Match', 'ETag'],
     expectStatus: 304,
