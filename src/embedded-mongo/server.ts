@@ -101,7 +101,11 @@ export class WireServer {
       }
       this.track(chain);
     });
-    socket.on('error', (err) => this.state.log('warn', `connection ${connectionId}: ${err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // A client that goes away mid-connection (ECONNRESET, EPIPE) is routine, not a warning.
+      const routine = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      this.state.log(routine ? 'info' : 'warn', `connection ${connectionId}: ${err.message}`);
+    });
     socket.on('close', () => this.sockets.delete(socket));
   }
 
