@@ -2,55 +2,22 @@
  * Starts the compiled server exactly as `npm start` does (after building if needed), with no
  * MONGODB_URI, and checks that it answers and shuts down cleanly on SIGTERM and SIGINT.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForRoot(port: number, child: ChildProcess): Promise<Response> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited early with ${child.exitCode}`);
-    try {
-      return await fetch(`http://127.0.0.1:${port}/`);
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error('server did not answer within 20 s');
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
+import { buildIfNeeded, exitCode, freePort, ROOT, SERVER_ENTRY, waitForServer } from './helpers/serverProcess';
 
 function startServer(port: number, dataDir: string): ChildProcess {
   const env = { ...process.env, PORT: String(port), TN_DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn', MONGODB_URI: '' };
-  return spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'server.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('npm start without MONGODB_URI', () => {
   let dataDir: string;
 
-  beforeAll(() => {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-needed.js')], { cwd: ROOT, stdio: 'ignore' });
+  beforeAll(async () => {
+    await buildIfNeeded();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-server-'));
   }, 120_000);
 
@@ -60,7 +27,7 @@ describe('npm start without MONGODB_URI', () => {
     const port = await freePort();
     const child = startServer(port, signal === 'SIGTERM' ? dataDir : ':memory:');
     try {
-      const res = await waitForRoot(port, child);
+      const res = await waitForServer(`http://127.0.0.1:${port}`, child);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { message: string }).message).toBe('Welcome to the Thunder Notes API.');
 
@@ -72,7 +39,7 @@ describe('npm start without MONGODB_URI', () => {
   });
 
   it('refuses to start in production without a JWT key, naming the variable', async () => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'server.js')], {
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', TN_JWT_PRIVATE_KEY: '', PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

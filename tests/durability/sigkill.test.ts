@@ -7,15 +7,13 @@
  *
  * Everything goes through HTTP on 127.0.0.1. Set DURABILITY_REPORT=1 to print per-round counts.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildIfNeeded, freePort, SERVER_ENTRY as ENTRY } from '../helpers/serverProcess';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const ENTRY = path.join(ROOT, 'dist', 'src', 'server.js');
 /** Fixed, so that a restarted server accepts what the first one signed and the env is complete. */
 const JWT_KEY = 'durability-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
 const NOTES = 200;
@@ -52,11 +50,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-durability-'));
   // What `npm start` does first; compiles only when dist/ is older than the sources.
   try {
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, [path.join(ROOT, 'scripts', 'build-if-needed.js')], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, _out, errOut) =>
-        err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(),
-      ),
-    );
+    await buildIfNeeded();
   } catch (err) {
     // tsc still emits when someone else's work in progress has a type error.
     if (!fs.existsSync(ENTRY)) throw err;
@@ -74,18 +68,6 @@ function killAndWait(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
   });
 }
 

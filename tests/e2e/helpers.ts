@@ -2,15 +2,13 @@
  * Browser-test plumbing: a real server on a free port, Debian's Chromium, screenshots, and an
  * API client that (like the page) starts at `/` and follows links to arrange test data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort, ROOT, SERVER_ENTRY, waitForServer } from '../helpers/serverProcess';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const SERVER_ENTRY = path.join(ROOT, 'dist', 'src', 'server.js');
 const CLIENT_BUNDLE = path.join(ROOT, 'client', 'dist', 'app.js');
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
 
@@ -22,33 +20,6 @@ export interface TestServer {
   baseUrl: string;
   clientUrl: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForServer(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const res = await fetch(`${baseUrl}/`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not answer GET / within 30 s:\n${output()}`);
 }
 
 /** Starts `node dist/src/server.js` on a free port with an in-memory database and the demo data. */
