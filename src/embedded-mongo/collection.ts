@@ -27,7 +27,15 @@ export interface Plan {
   docs: Document[];
   /** `_id_`, a secondary index name, or undefined for a collection scan. */
   indexName?: string;
-  /** The candidates are exactly the matches (a lone `_id` equality): no need to run mingo. */
+  /** The candidates are exactly the matches (the index answered the whole filter): no need to run mingo. */
+  exact?: boolean;
+}
+
+/** A plan before its documents are fetched: the id-keys to fetch, or every document. */
+interface KeyPlan {
+  keys?: Iterable<string>;
+  size: number;
+  indexName?: string;
   exact?: boolean;
 }
 
@@ -79,30 +87,43 @@ export class Collection {
   }
 
   /**
-   * Picks the documents that may match `filter` (the caller still filters them with mingo):
-   * an `_id` equality or `$in` uses the id map; otherwise the index with the longest equality
-   * prefix; otherwise every document.
+   * Picks the documents that may match `filter` (the caller still filters them with mingo unless
+   * the plan is exact): an `_id` equality or `$in` uses the id map; otherwise the index with the
+   * longest equality prefix; otherwise every document. `natural` keeps insertion order, which
+   * costs a sort; callers that sort or count anyway pass false.
    */
-  candidates(filter: Document): Plan {
+  candidates(filter: Document, natural = true): Plan {
     const plan = this.plan(filter);
-    this.stats.docsExamined += plan.docs.length;
+    this.stats.docsExamined += plan.size;
     if (plan.indexName) this.stats.indexedQueries++;
     else this.stats.collectionScans++;
-    return plan;
+    const docs = plan.keys ? this.fetch(plan.keys, natural) : [...this.docs.values()];
+    return { docs, indexName: plan.indexName, exact: plan.exact };
   }
 
-  private plan(filter: Document): Plan {
+  /** How many stored documents match `filter`; an exact index plan counts without fetching. */
+  count(filter: Document): number {
+    if (Object.keys(filter).length === 0) return this.docs.size;
+    const plan = this.plan(filter);
+    if (plan.exact && plan.keys && plan.indexName !== '_id_') {
+      this.stats.indexedQueries++;
+      return plan.size;
+    }
+    return this.match(filter, false).length;
+  }
+
+  private plan(filter: Document): KeyPlan {
     const idCond: unknown = filter._id;
     if (idCond !== undefined) {
       const eq = equalityValue(idCond);
       if (eq.ok) {
         // keyOf equality is MongoDB equality for scalar ids, so a filter of only this is answered.
         const exact = Object.keys(filter).length === 1 && !isPlainObject(eq.value);
-        return { docs: this.pick([keyOf(eq.value)]), indexName: '_id_', exact };
+        return { keys: [keyOf(eq.value)], size: 1, indexName: '_id_', exact };
       }
       if (isPlainObject(idCond) && Array.isArray(idCond.$in) && Object.keys(idCond).length === 1
         && idCond.$in.every((v: unknown) => equalityValue(v).ok)) {
-        return { docs: this.pick(idCond.$in.map(keyOf)), indexName: '_id_' };
+        return { keys: idCond.$in.map(keyOf), size: idCond.$in.length, indexName: '_id_' };
       }
     }
     let best: { index: SecondaryIndex; prefix: string[] } | undefined;
@@ -116,28 +137,35 @@ export class Collection {
       }
       if (prefix.length > 0 && (!best || prefix.length > best.prefix.length)) best = { index, prefix };
     }
-    if (best) return { docs: this.pick(best.index.lookup(best.prefix)), indexName: best.index.spec.name };
-    return { docs: [...this.docs.values()] };
+    if (best) {
+      const { index, prefix } = best;
+      const inPrefix = (f: string) => !f.includes('.') && index.fields.indexOf(f) >= 0 && index.fields.indexOf(f) < prefix.length;
+      const exact = Object.keys(filter).every((f) => inPrefix(f) && indexExact(filter[f]));
+      const keys = index.lookup(prefix);
+      return { keys, size: keys.size, indexName: index.spec.name, exact };
+    }
+    return { size: this.docs.size };
   }
 
-  private pick(keys: Iterable<string>): Document[] {
-    const out: Document[] = [];
-    const seen = new Set<string>();
+  private fetch(keys: Iterable<string>, natural: boolean): Document[] {
+    const found: Array<{ seq: number; doc: Document }> = [];
+    // Index lookups are sets already; only a `$in` list can name a document twice.
+    const seen = keys instanceof Set ? undefined : new Set<string>();
     for (const k of keys) {
       const doc = this.docs.get(k);
-      if (doc && !seen.has(k)) {
-        seen.add(k);
-        out.push(doc);
-      }
+      if (!doc || seen?.has(k)) continue;
+      seen?.add(k);
+      found.push({ seq: natural ? (this.order.get(k) ?? 0) : 0, doc });
     }
-    // Keep natural (insertion) order when several documents come from an index.
-    if (out.length > 1) out.sort((a, b) => (this.order.get(keyOf(a._id)) ?? 0) - (this.order.get(keyOf(b._id)) ?? 0));
-    return out;
+    // Natural (insertion) order when several documents come from an index; the sequence numbers
+    // are looked up once per document, not once per comparison.
+    if (natural && found.length > 1) found.sort((a, b) => a.seq - b.seq);
+    return found.map((f) => f.doc);
   }
 
   /** Candidates filtered by mingo: the stored documents that match `filter`. */
-  match(filter: Document): Document[] {
-    const { docs, exact } = this.candidates(filter);
+  match(filter: Document, natural = true): Document[] {
+    const { docs, exact } = this.candidates(filter, natural);
     if (exact || Object.keys(filter).length === 0) return docs;
     const query = new Query(filter, QUERY_OPTIONS);
     return docs.filter((d) => query.test(d));
@@ -158,6 +186,18 @@ export class Collection {
     }
     return undefined;
   }
+}
+
+/**
+ * Whether an index lookup on this equality value returns exactly the documents MongoDB's
+ * equality would match, so the matcher can be skipped. True for strings and booleans: their
+ * index keys compare as MongoDB compares them, also against array elements. Numbers (int,
+ * long, double, decimal compare equal across types), null (matches missing fields), dates and
+ * composites are left to the matcher.
+ */
+function indexExact(cond: unknown): boolean {
+  const eq = equalityValue(cond);
+  return eq.ok && (typeof eq.value === 'string' || typeof eq.value === 'boolean');
 }
 
 /**

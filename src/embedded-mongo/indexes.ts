@@ -1,22 +1,29 @@
 /**
- * Secondary indexes: a trie of canonical key strings, one level per indexed field, with the
- * set of document id-keys at the leaves. A trie (rather than one map of whole keys) lets an
- * equality on a prefix of a compound index, e.g. `{owner}` on `{owner, updatedAt, id}`, find
- * its documents without a scan.
+ * Secondary indexes: for each prefix length of the index's fields, a map from the prefix's
+ * canonical key to the set of document id-keys holding it. An equality on a prefix of a
+ * compound index, e.g. `{owner}` on `{owner, updatedAt, seq}`, is then one map lookup that
+ * returns the set itself: no scan, no subtree walk, no copy.
  */
 import type { Document } from 'bson';
 import type { IndexSpec } from './storage/persistence';
 import { keyOf, valuesAtPath } from './values';
 
-type Node = Map<string, Node | Set<string>>;
+const NO_IDS: ReadonlySet<string> = new Set();
+
+/** One map key for a tuple of canonical keys (JSON quoting keeps separators unambiguous). */
+function prefixKey(tuple: readonly string[], length: number): string {
+  return length === 1 ? tuple[0] : JSON.stringify(tuple.slice(0, length));
+}
 
 /** One index: its definition and its entries. The `_id_` index lives in the collection's Map. */
 export class SecondaryIndex {
   readonly fields: string[];
-  private readonly root: Node = new Map();
+  /** levels[i]: entries keyed by the first i + 1 fields. */
+  private readonly levels: Map<string, Set<string>>[];
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
+    this.levels = this.fields.map(() => new Map());
   }
 
   /**
@@ -41,46 +48,32 @@ export class SecondaryIndex {
   add(doc: Document, id: string): void {
     if (this.skips(doc)) return;
     for (const tuple of this.keysOf(doc)) {
-      let node = this.root;
-      for (let i = 0; i < tuple.length - 1; i++) {
-        let next = node.get(tuple[i]) as Node | undefined;
-        if (!next) node.set(tuple[i], (next = new Map()));
-        node = next;
-      }
-      const last = tuple[tuple.length - 1];
-      let ids = node.get(last) as Set<string> | undefined;
-      if (!ids) node.set(last, (ids = new Set()));
-      ids.add(id);
+      this.levels.forEach((level, i) => {
+        const key = prefixKey(tuple, i + 1);
+        let ids = level.get(key);
+        if (!ids) level.set(key, (ids = new Set()));
+        ids.add(id);
+      });
     }
   }
 
   /** Removes a document's entries (pass the document as it was when added). */
   remove(doc: Document, id: string): void {
     if (this.skips(doc)) return;
-    for (const tuple of this.keysOf(doc)) this.removeTuple(this.root, tuple, 0, id);
-  }
-
-  private removeTuple(node: Node, tuple: string[], i: number, id: string): boolean {
-    const child = node.get(tuple[i]);
-    if (!child) return node.size === 0;
-    if (child instanceof Set) child.delete(id);
-    else this.removeTuple(child, tuple, i + 1, id);
-    // Prune empty branches so lookups and memory stay proportional to live data.
-    if (child.size === 0) node.delete(tuple[i]);
-    return node.size === 0;
-  }
-
-  /** Ids of the documents whose first `prefix.length` fields have exactly these keys. */
-  lookup(prefix: string[]): Set<string> {
-    let node: Node | Set<string> | undefined = this.root;
-    for (const key of prefix) {
-      if (!(node instanceof Map)) break;
-      node = node.get(key);
-      if (!node) return new Set();
+    for (const tuple of this.keysOf(doc)) {
+      this.levels.forEach((level, i) => {
+        const key = prefixKey(tuple, i + 1);
+        const ids = level.get(key);
+        // Drop empty sets so lookups and memory stay proportional to live data.
+        if (ids && ids.delete(id) && ids.size === 0) level.delete(key);
+      });
     }
-    const out = new Set<string>();
-    collectIds(node, out);
-    return out;
+  }
+
+  /** Ids of the documents whose first `prefix.length` fields have exactly these keys (do not mutate). */
+  lookup(prefix: readonly string[]): ReadonlySet<string> {
+    if (prefix.length === 0 || prefix.length > this.levels.length) return NO_IDS;
+    return this.levels[prefix.length - 1].get(prefixKey(prefix, prefix.length)) ?? NO_IDS;
   }
 
   /** For unique indexes: ids of other documents holding any of `doc`'s keys. */
@@ -91,9 +84,4 @@ export class SecondaryIndex {
     }
     return undefined;
   }
-}
-
-function collectIds(node: Node | Set<string>, out: Set<string>): void {
-  if (node instanceof Set) for (const id of node) out.add(id);
-  else for (const child of node.values()) collectIds(child, out);
 }

@@ -1,0 +1,115 @@
+/**
+ * Queries the planner answers from an index alone (string equality on indexed fields) and
+ * countDocuments answered without mingo's $group must give exactly MongoDB's results.
+ */
+import { Schema, type Model } from 'mongoose';
+import { countGroup, sortByNumbers } from '../../src/embedded-mongo/commands/reads';
+import { openTestDb, type TestDb } from './helpers';
+
+interface Item {
+  owner: unknown;
+  tag?: unknown;
+  n: number;
+}
+
+let db: TestDb;
+let Items: Model<Item>;
+
+beforeAll(async () => {
+  db = await openTestDb('planner');
+  const schema = new Schema<Item>({ owner: Schema.Types.Mixed, tag: Schema.Types.Mixed, n: Number });
+  schema.index({ owner: 1, n: 1 });
+  schema.index({ tag: 1 });
+  Items = db.conn.model<Item>('PlannerItem', schema);
+  await Items.init();
+  await Items.insertMany([
+    { owner: 'ann', tag: 'red', n: 1 },
+    { owner: 'ann', tag: ['blue', 'red'], n: 2 },
+    { owner: 'bob', tag: 'blue', n: 3 },
+    { owner: ['ann', 'bob'], n: 4 },
+    { owner: 5, tag: true, n: 5 },
+    { owner: 'ANN', tag: false, n: 6 },
+  ]);
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+const ns = (docs: { n: number }[]) => docs.map((d) => d.n).sort((a, b) => a - b);
+
+describe('equality answered by an index', () => {
+  it('a string equality matches scalar fields and array elements, case-sensitively', async () => {
+    expect(ns(await Items.find({ owner: 'ann' }).lean())).toEqual([1, 2, 4]);
+    expect(ns(await Items.find({ tag: 'red' }).lean())).toEqual([1, 2]);
+  });
+
+  it('a string equality with a further condition outside the index still applies that condition', async () => {
+    expect(ns(await Items.find({ owner: 'ann', tag: 'red' }).lean())).toEqual([1, 2]);
+    expect(ns(await Items.find({ owner: 'ann', n: { $gt: 1 } }).lean())).toEqual([2, 4]);
+  });
+
+  it('boolean and number equalities match across representations', async () => {
+    expect(ns(await Items.find({ tag: true }).lean())).toEqual([5]);
+    expect(ns(await Items.find({ tag: false }).lean())).toEqual([6]);
+    expect(ns(await Items.find({ owner: 5.0 }).lean())).toEqual([5]);
+  });
+
+  it('sorts, skips and limits the indexed matches', async () => {
+    const page = await Items.find({ owner: 'ann' }).sort({ n: -1 }).skip(1).limit(1).lean();
+    expect(ns(page)).toEqual([2]);
+  });
+});
+
+describe('countDocuments', () => {
+  it('counts indexed, filtered and empty matches', async () => {
+    expect(await Items.countDocuments({ owner: 'ann' })).toBe(3);
+    expect(await Items.countDocuments({ owner: 'ann', n: { $lt: 2 } })).toBe(1);
+    expect(await Items.countDocuments({ owner: 'nobody' })).toBe(0);
+    expect(await Items.countDocuments({})).toBe(6);
+  });
+
+  it('an aggregate $group that counts gives the same shape as a full $group', async () => {
+    const [row] = await Items.aggregate([{ $match: { owner: 'ann' } }, { $group: { _id: null, n: { $sum: 1 }, twice: { $sum: 2 } } }]);
+    expect(row).toEqual({ _id: null, n: 3, twice: 6 });
+    expect(await Items.aggregate([{ $match: { owner: 'zed' } }, { $group: { _id: 1, n: { $sum: 1 } } }])).toEqual([]);
+  });
+});
+
+describe('countGroup', () => {
+  it('answers only constant-_id groups whose accumulators are numeric $sum', () => {
+    expect(countGroup({ $group: { _id: 1, n: { $sum: 1 } } }, 4)).toEqual([{ _id: 1, n: 4 }]);
+    expect(countGroup({ $group: { _id: 1, n: { $sum: 1 } } }, 0)).toEqual([]);
+    expect(countGroup({ $group: { _id: '$owner', n: { $sum: 1 } } }, 4)).toBeUndefined();
+    expect(countGroup({ $group: { _id: null, total: { $sum: '$n' } } }, 4)).toBeUndefined();
+    expect(countGroup({ $group: { _id: null, n: { $avg: 1 } } }, 4)).toBeUndefined();
+    expect(countGroup({ $sort: { n: 1 } }, 4)).toBeUndefined();
+  });
+});
+
+describe('sortByNumbers', () => {
+  const docs = [
+    { a: 2, b: 1, id: 'x' },
+    { a: 1, b: 5, id: 'y' },
+    { a: 2, b: 0, id: 'z' },
+  ];
+
+  it('sorts by several numeric keys in their directions', () => {
+    expect(sortByNumbers(docs, { a: 1, b: -1 })?.map((d) => d.id)).toEqual(['y', 'x', 'z']);
+    expect(sortByNumbers(docs, { a: -1, b: 1 })?.map((d) => d.id)).toEqual(['z', 'x', 'y']);
+  });
+
+  it('declines (leaving it to the general comparator) when a key is missing, not a number, dotted or not ±1', () => {
+    expect(sortByNumbers([...docs, { b: 1, id: 'w' }], { a: 1 })).toBeUndefined();
+    expect(sortByNumbers(docs, { id: 1 })).toBeUndefined();
+    expect(sortByNumbers(docs, { 'a.b': 1 })).toBeUndefined();
+    expect(sortByNumbers(docs, { a: { $meta: 'textScore' } })).toBeUndefined();
+  });
+
+  it('through mongoose: numeric sorts use it, and a key missing from some documents sorts them first', async () => {
+    expect((await Items.find({}).sort({ n: -1 }).limit(2).lean()).map((d) => d.n)).toEqual([6, 5]);
+    const byTag = await Items.find({}).sort({ tag: 1, n: 1 }).lean();
+    expect(byTag[0].n).toBe(4);
+    expect(byTag).toHaveLength(6);
+  });
+});
