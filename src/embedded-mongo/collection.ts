@@ -4,7 +4,7 @@
  */
 import { Query } from 'mingo';
 import type { Document } from 'bson';
-import { SecondaryIndex } from './indexes';
+import { SecondaryIndex, type Entries } from './indexes';
 import { QUERY_OPTIONS } from './mingo-options';
 import type { IndexSpec } from './storage/persistence';
 import { getPath, isPlainObject, keyOf } from './values';
@@ -31,9 +31,9 @@ export interface Plan {
   exact?: boolean;
 }
 
-/** A plan before its documents are fetched: the id-keys to fetch, or every document. */
+/** A plan before its documents are fetched: index entries, id-keys to fetch, or every document. */
 interface KeyPlan {
-  keys?: Iterable<string>;
+  keys?: Entries | string[];
   size: number;
   indexName?: string;
   exact?: boolean;
@@ -147,20 +147,24 @@ export class Collection {
     return { size: this.docs.size };
   }
 
-  private fetch(keys: Iterable<string>, natural: boolean): Document[] {
-    const found: Array<{ seq: number; doc: Document }> = [];
-    // Index lookups are sets already; only a `$in` list can name a document twice.
-    const seen = keys instanceof Set ? undefined : new Set<string>();
-    for (const k of keys) {
-      const doc = this.docs.get(k);
-      if (!doc || seen?.has(k)) continue;
-      seen?.add(k);
-      found.push({ seq: natural ? (this.order.get(k) ?? 0) : 0, doc });
+  private fetch(keys: Entries | string[], natural: boolean): Document[] {
+    let docs: Document[];
+    if (Array.isArray(keys)) {
+      // An `_id` list may name a document twice or name none.
+      const unique = new Set(keys);
+      docs = [];
+      for (const k of unique) {
+        const doc = this.docs.get(k);
+        if (doc) docs.push(doc);
+      }
+    } else {
+      docs = [...keys.values()];
     }
-    // Natural (insertion) order when several documents come from an index; the sequence numbers
-    // are looked up once per document, not once per comparison.
-    if (natural && found.length > 1) found.sort((a, b) => a.seq - b.seq);
-    return found.map((f) => f.doc);
+    if (!natural || docs.length < 2) return docs;
+    // Natural (insertion) order: each document's sequence number is looked up once, not per comparison.
+    const seqs = new Map<Document, number>();
+    for (const doc of docs) seqs.set(doc, this.order.get(keyOf(doc._id)) ?? 0);
+    return docs.sort((x, y) => (seqs.get(x) ?? 0) - (seqs.get(y) ?? 0));
   }
 
   /** Candidates filtered by mingo: the stored documents that match `filter`. */

@@ -1,14 +1,18 @@
 /**
  * Secondary indexes: for each prefix length of the index's fields, a map from the prefix's
- * canonical key to the set of document id-keys holding it. An equality on a prefix of a
+ * canonical key to the documents holding it (id-key → document). An equality on a prefix of a
  * compound index, e.g. `{owner}` on `{owner, updatedAt, seq}`, is then one map lookup that
- * returns the set itself: no scan, no subtree walk, no copy.
+ * returns the entries themselves: no scan, no subtree walk, no copy, and no second lookup of
+ * each document by id.
  */
 import type { Document } from 'bson';
 import type { IndexSpec } from './storage/persistence';
 import { keyOf, valuesAtPath } from './values';
 
-const NO_IDS: ReadonlySet<string> = new Set();
+/** Index entries under one key: id-key → the stored document. */
+export type Entries = ReadonlyMap<string, Document>;
+
+const NO_ENTRIES: Entries = new Map();
 
 /** One map key for a tuple of canonical keys (JSON quoting keeps separators unambiguous). */
 function prefixKey(tuple: readonly string[], length: number): string {
@@ -19,7 +23,7 @@ function prefixKey(tuple: readonly string[], length: number): string {
 export class SecondaryIndex {
   readonly fields: string[];
   /** levels[i]: entries keyed by the first i + 1 fields. */
-  private readonly levels: Map<string, Set<string>>[];
+  private readonly levels: Map<string, Map<string, Document>>[];
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
@@ -50,9 +54,9 @@ export class SecondaryIndex {
     for (const tuple of this.keysOf(doc)) {
       this.levels.forEach((level, i) => {
         const key = prefixKey(tuple, i + 1);
-        let ids = level.get(key);
-        if (!ids) level.set(key, (ids = new Set()));
-        ids.add(id);
+        let entries = level.get(key);
+        if (!entries) level.set(key, (entries = new Map()));
+        entries.set(id, doc);
       });
     }
   }
@@ -63,24 +67,24 @@ export class SecondaryIndex {
     for (const tuple of this.keysOf(doc)) {
       this.levels.forEach((level, i) => {
         const key = prefixKey(tuple, i + 1);
-        const ids = level.get(key);
-        // Drop empty sets so lookups and memory stay proportional to live data.
-        if (ids && ids.delete(id) && ids.size === 0) level.delete(key);
+        const entries = level.get(key);
+        // Drop empty maps so lookups and memory stay proportional to live data.
+        if (entries && entries.delete(id) && entries.size === 0) level.delete(key);
       });
     }
   }
 
-  /** Ids of the documents whose first `prefix.length` fields have exactly these keys (do not mutate). */
-  lookup(prefix: readonly string[]): ReadonlySet<string> {
-    if (prefix.length === 0 || prefix.length > this.levels.length) return NO_IDS;
-    return this.levels[prefix.length - 1].get(prefixKey(prefix, prefix.length)) ?? NO_IDS;
+  /** The documents whose first `prefix.length` fields have exactly these keys (do not mutate). */
+  lookup(prefix: readonly string[]): Entries {
+    if (prefix.length === 0 || prefix.length > this.levels.length) return NO_ENTRIES;
+    return this.levels[prefix.length - 1].get(prefixKey(prefix, prefix.length)) ?? NO_ENTRIES;
   }
 
   /** For unique indexes: ids of other documents holding any of `doc`'s keys. */
   conflicts(doc: Document, id: string): { tuple: string[]; other: string } | undefined {
     if (!this.spec.unique || this.skips(doc)) return undefined;
     for (const tuple of this.keysOf(doc)) {
-      for (const other of this.lookup(tuple)) if (other !== id) return { tuple, other };
+      for (const other of this.lookup(tuple).keys()) if (other !== id) return { tuple, other };
     }
     return undefined;
   }
