@@ -126,7 +126,10 @@ export class Collection {
         return { keys: idCond.$in.map(keyOf), size: idCond.$in.length, indexName: '_id_' };
       }
     }
-    let best: { index: SecondaryIndex; prefix: string[] } | undefined;
+    // Of the indexes with an equality prefix, the one whose entries are fewest: a lookup is one
+    // map access, so asking every index is cheaper than guessing (e.g. `{id, owner}` must use
+    // the unique `{id}` index, not the owner's whole note list).
+    let best: { index: SecondaryIndex; prefix: string[]; entries: Entries } | undefined;
     for (const index of this.indexes.values()) {
       // A sparse index lacks documents that `{f: null}` matches, so only use it for non-null keys.
       const prefix: string[] = [];
@@ -135,14 +138,17 @@ export class Collection {
         if (!eq.ok || (index.spec.sparse && (eq.value === null || eq.value === undefined))) break;
         prefix.push(keyOf(eq.value));
       }
-      if (prefix.length > 0 && (!best || prefix.length > best.prefix.length)) best = { index, prefix };
+      if (prefix.length === 0) continue;
+      const entries = index.lookup(prefix);
+      if (!best || entries.size < best.entries.size || (entries.size === best.entries.size && prefix.length > best.prefix.length)) {
+        best = { index, prefix, entries };
+      }
     }
     if (best) {
-      const { index, prefix } = best;
+      const { index, prefix, entries } = best;
       const inPrefix = (f: string) => !f.includes('.') && index.fields.indexOf(f) >= 0 && index.fields.indexOf(f) < prefix.length;
       const exact = Object.keys(filter).every((f) => inPrefix(f) && indexExact(filter[f]));
-      const keys = index.lookup(prefix);
-      return { keys, size: keys.size, indexName: index.spec.name, exact };
+      return { keys: entries, size: entries.size, indexName: index.spec.name, exact };
     }
     return { size: this.docs.size };
   }

@@ -113,3 +113,22 @@ describe('sortByNumbers', () => {
     expect(byTag).toHaveLength(6);
   });
 });
+
+describe('index choice', () => {
+  it('an equality on a unique field plus a shared field examines one document, whichever index was made first', async () => {
+    const schema = new Schema({ owner: String, code: String, n: Number });
+    schema.index({ owner: 1, n: 1 });
+    schema.index({ code: 1 }, { unique: true });
+    const Coded = db.conn.model('PlannerCoded', schema);
+    await Coded.init();
+    await Coded.insertMany(Array.from({ length: 50 }, (_, i) => ({ owner: 'ann', code: `c${i}`, n: i })));
+
+    const found = await Coded.find({ owner: 'ann', code: 'c7' }).lean();
+    const explained = (await Coded.find({ owner: 'ann', code: 'c7' }).explain('executionStats')) as unknown as {
+      executionStats: { totalDocsExamined: number };
+    };
+
+    expect(found.map((d) => d.n)).toEqual([7]);
+    expect(explained.executionStats.totalDocsExamined).toBe(1);
+  });
+});
