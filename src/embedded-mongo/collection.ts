@@ -177,8 +177,7 @@ export class Collection {
   match(filter: Document, natural = true): Document[] {
     const { docs, exact } = this.candidates(filter, natural);
     if (exact || Object.keys(filter).length === 0) return docs;
-    const query = new Query(filter, QUERY_OPTIONS);
-    return docs.filter((d) => query.test(d));
+    return docs.filter(matcher(filter));
   }
 
   /** The first unique-index violation that storing `doc` would cause, if any. */
@@ -208,6 +207,26 @@ export class Collection {
 function indexExact(cond: unknown): boolean {
   const eq = equalityValue(cond);
   return eq.ok && (typeof eq.value === 'string' || typeof eq.value === 'boolean');
+}
+
+/**
+ * A predicate for `filter`. Filters made only of string or boolean equalities on top-level
+ * fields (`{id: '7', owner: '3'}`, the shape of most of the app's queries) are tested directly,
+ * with MongoDB's rule that an array field matches when one element is equal; everything else
+ * goes to mingo, whose query compilation would otherwise dominate such lookups.
+ */
+export function matcher(filter: Document): (doc: Document) => boolean {
+  const fields = Object.keys(filter);
+  if (fields.every((f) => !f.includes('.') && !f.startsWith('$') && indexExact(filter[f]))) {
+    const wanted = fields.map((f) => [f, (equalityValue(filter[f]) as { value: unknown }).value] as const);
+    return (doc) =>
+      wanted.every(([f, v]) => {
+        const actual: unknown = doc[f];
+        return actual === v || (Array.isArray(actual) && actual.includes(v));
+      });
+  }
+  const query = new Query(filter, QUERY_OPTIONS);
+  return (doc) => query.test(doc);
 }
 
 /**

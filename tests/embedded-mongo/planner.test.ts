@@ -3,6 +3,7 @@
  * countDocuments answered without mingo's $group must give exactly MongoDB's results.
  */
 import { Schema, type Model } from 'mongoose';
+import { matcher } from '../../src/embedded-mongo/collection';
 import { countGroup, sortByNumbers } from '../../src/embedded-mongo/commands/reads';
 import { openTestDb, type TestDb } from './helpers';
 
@@ -130,5 +131,22 @@ describe('index choice', () => {
 
     expect(found.map((d) => d.n)).toEqual([7]);
     expect(explained.executionStats.totalDocsExamined).toBe(1);
+  });
+});
+
+describe('matcher', () => {
+  it('tests string and boolean equalities directly, arrays matching by element', () => {
+    const isAnnRed = matcher({ owner: 'ann', tag: { $eq: 'red' } });
+    expect(isAnnRed({ owner: 'ann', tag: 'red' })).toBe(true);
+    expect(isAnnRed({ owner: ['bob', 'ann'], tag: ['blue', 'red'] })).toBe(true);
+    expect(isAnnRed({ owner: 'ann' })).toBe(false);
+    expect(isAnnRed({ owner: [['ann']], tag: 'red' })).toBe(false);
+    expect(matcher({ done: false })({ done: 0 })).toBe(false);
+  });
+
+  it('leaves other filters to mingo with the same results', () => {
+    expect(matcher({ n: { $gt: 2 } })({ n: 3 })).toBe(true);
+    expect(matcher({ 'a.b': 'x' })({ a: [{ b: 'y' }, { b: 'x' }] })).toBe(true);
+    expect(matcher({ n: 5 })({ n: 5.0 })).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import type { Collection } from '../catalog';
+import { matcher } from '../collection';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { deepCopy, keyOf, valuesAtPath } from '../values';
@@ -53,7 +54,7 @@ function runFind(coll: Collection | undefined, cmd: Document): { docs: Document[
   // With a sort, natural order would only be thrown away.
   const plan = coll.candidates(filter, !hasSort);
   // When the index answered the filter exactly, the matcher has nothing left to check.
-  let docs = plan.exact ? plan.docs : new Query(filter, QUERY_OPTIONS).find<Document>(plan.docs).all();
+  let docs = plan.exact ? plan.docs : plan.docs.filter(matcher(filter));
   if (hasSort) docs = sortByNumbers(docs, sort) ?? sortDocs(docs, sort);
   const skip = intOption(cmd, 'skip') ?? 0;
   const limit = Math.abs(intOption(cmd, 'limit') ?? 0);
