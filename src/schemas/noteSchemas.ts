@@ -4,7 +4,8 @@ import { bodyObject, noteText, requiredNumber, requiredString } from './common';
 
 /** A query parameter given at most once, as a string (`q[]=x` or `q[$gt]=` are arrays/objects). */
 function singleString() {
-  return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given at most once' : 'must be a single string') });
+  // `?q=a&q=b` and `?q[]=a` both arrive as arrays; neither is one plain value.
+  return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given once, as a plain value (not repeated or array-shaped)' : 'must be a single string') });
 }
 
 /** A positive integer written as plain decimal digits, within [min, max]. */
