@@ -3,17 +3,10 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { app } from '../../src/app';
 import { config } from '../../src/config';
-import type { DbHandle } from '../../src/db';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { errorNames, expectProblem, newUser, uniqueEmail } from './helpers';
 
-let db: DbHandle;
-beforeAll(async () => {
-  db = await startTestDb();
-});
-afterAll(async () => {
-  await db.close();
-});
+useTestDb();
 
 describe('POST /auth', () => {
   it('with valid credentials answers 200 with the token in X-Access-Token and the contract body', async () => {

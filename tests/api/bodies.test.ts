@@ -1,19 +1,14 @@
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
 import { Note } from '../../src/models/Note';
 import { User } from '../../src/models/User';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { errorNames, expectProblem, newUser, type TestUser } from './helpers';
 
-let db: DbHandle;
+useTestDb();
 let user: TestUser;
 beforeAll(async () => {
-  db = await startTestDb();
   user = await newUser();
-});
-afterAll(async () => {
-  await db.close();
 });
 
 async function counts() {

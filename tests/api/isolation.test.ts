@@ -1,22 +1,17 @@
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { expectProblem, newNote, newUser, type NoteBody, type TestUser } from './helpers';
 
-let db: DbHandle;
+useTestDb();
 let alice: TestUser;
 let bob: TestUser;
 let bobsNote: NoteBody;
 beforeAll(async () => {
-  db = await startTestDb();
   alice = await newUser('Alice');
   bob = await newUser('Bob');
   await newNote(alice, "Alice's secret");
   bobsNote = await newNote(bob, "Bob's secret");
-});
-afterAll(async () => {
-  await db.close();
 });
 
 async function bobsNoteUnchanged(): Promise<void> {

@@ -1,18 +1,13 @@
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
 import { Note } from '../../src/models/Note';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { errorNames, expectProblem, newNote, newUser, type TestUser } from './helpers';
 
-let db: DbHandle;
+useTestDb();
 let user: TestUser;
 beforeAll(async () => {
-  db = await startTestDb();
   user = await newUser('Noter');
-});
-afterAll(async () => {
-  await db.close();
 });
 
 function noteLinksFor(id: string) {

@@ -1,18 +1,11 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
 import { Note } from '../../src/models/Note';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { expectProblem, linkOf, newNote, newUser, rels, type NoteBody, type TestUser } from './helpers';
 
-let db: DbHandle;
-beforeAll(async () => {
-  db = await startTestDb();
-});
-afterAll(async () => {
-  await db.close();
-});
+useTestDb();
 
 type Link = { rel: string; href: string; method: string; templated?: boolean };
 

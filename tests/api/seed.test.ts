@@ -1,19 +1,12 @@
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
 import { Counter } from '../../src/models/Counter';
 import { Note } from '../../src/models/Note';
 import { User } from '../../src/models/User';
 import { DEMO_PASSWORD, seedDemo, seedDemoIfEmpty } from '../../src/seed';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 
-let db: DbHandle;
-beforeAll(async () => {
-  db = await startTestDb();
-});
-afterAll(async () => {
-  await db.close();
-});
+useTestDb();
 beforeEach(async () => {
   await Promise.all([User.deleteMany({}), Note.deleteMany({}), Counter.deleteMany({})]);
 });

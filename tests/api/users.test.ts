@@ -1,17 +1,10 @@
 import request from 'supertest';
 import { app } from '../../src/app';
-import type { DbHandle } from '../../src/db';
 import { User } from '../../src/models/User';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { errorNames, expectProblem, newUser, uniqueEmail } from './helpers';
 
-let db: DbHandle;
-beforeAll(async () => {
-  db = await startTestDb();
-});
-afterAll(async () => {
-  await db.close();
-});
+useTestDb();
 
 describe('POST /users (registration)', () => {
   it('answers 201 with Location and the profile, and never shows the password', async () => {

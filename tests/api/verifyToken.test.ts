@@ -3,18 +3,13 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { app } from '../../src/app';
 import { config } from '../../src/config';
-import type { DbHandle } from '../../src/db';
-import { startTestDb } from '../helpers/db';
+import { useTestDb } from '../helpers/db';
 import { expectProblem, newUser, type TestUser } from './helpers';
 
-let db: DbHandle;
+useTestDb();
 let user: TestUser;
 beforeAll(async () => {
-  db = await startTestDb();
   user = await newUser();
-});
-afterAll(async () => {
-  await db.close();
 });
 
 const INVALID = 'Bearer realm="thunder-notes", error="invalid_token"';

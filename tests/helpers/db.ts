@@ -22,3 +22,14 @@ export async function startTestDb(): Promise<DbHandle> {
     },
   };
 }
+
+/** Registers beforeAll/afterAll hooks that connect the test file to its own database and close it. */
+export function useTestDb(): void {
+  let db: DbHandle | undefined;
+  beforeAll(async () => {
+    db = await startTestDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+}
