@@ -1,9 +1,9 @@
 /** `/users`: registration and the caller's profile. */
 import type { Request, Response } from 'express';
 import { paths, profileLinks } from '../controllers/hateoasController';
-import { findUserById, registerUser, type UserDTO } from '../controllers/usersController';
+import { registerUser, type UserDTO } from '../controllers/usersController';
 import { validated } from '../middlewares/validate';
-import { authOf } from '../middlewares/verifyToken';
+import { callerOf } from '../middlewares/verifyToken';
 import * as userSchemas from '../schemas/userSchemas';
 import { AppError } from '../utils/AppError';
 import { sendRepresentation } from './respond';
@@ -20,9 +20,10 @@ export async function register(_req: Request, res: Response): Promise<void> {
 }
 
 /** GET /users/{id} — the caller's own profile, cacheable; any other id is 404. */
-export async function getProfile(req: Request, res: Response): Promise<void> {
+export function getProfile(req: Request, res: Response): void {
   const id = String(req.params.id);
-  const user = id === authOf(res).userId ? await findUserById(id) : null;
-  if (!user) throw new AppError(404, `User with ID '${id}' does not exist.`);
+  // verifyToken has just loaded the caller; any other id is the same 404 as a missing user.
+  const user = callerOf(res);
+  if (id !== user.id) throw new AppError(404, `User with ID '${id}' does not exist.`);
   sendRepresentation(req, res, profileOf(user), { isPrivate: true, lastModified: user.updatedAt });
 }

@@ -6,6 +6,7 @@ import type { RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { verifyAccessToken } from '../controllers/authController';
 import { findUserById } from '../controllers/usersController';
+import type { UserDTO } from '../controllers/usersController';
 import type { AuthContext } from '../types/locals';
 import { AppError } from '../utils/AppError';
 
@@ -32,6 +33,7 @@ export const verifyToken: RequestHandler = async (req, res, next) => {
   const user = await findUserById(auth.userId);
   if (!user) throw unauthorized('The access token is not valid.', true);
   res.locals.auth = { userId: user.id, name: user.name };
+  res.locals.user = user;
   next();
 };
 
@@ -39,4 +41,10 @@ export const verifyToken: RequestHandler = async (req, res, next) => {
 export function authOf(res: Response): AuthContext {
   if (!res.locals.auth) throw new Error('verifyToken did not run before this handler');
   return res.locals.auth;
+}
+
+/** The caller's user as `verifyToken` loaded it, so handlers need not read it again. */
+export function callerOf(res: Response): UserDTO {
+  if (!res.locals.user) throw new Error('verifyToken did not run before this handler');
+  return res.locals.user;
 }

@@ -3,6 +3,7 @@
  * into Express's `Locals`.
  */
 import type { NoteDTO } from '../controllers/notesController';
+import type { UserDTO } from '../controllers/usersController';
 
 /** The caller, as `verifyToken` established it. */
 export interface AuthContext {
@@ -22,6 +23,8 @@ declare global {
   namespace Express {
     interface Locals {
       auth?: AuthContext;
+      /** The caller's stored user, which verifyToken loads anyway to check it still exists. */
+      user?: UserDTO;
       note?: NoteDTO;
       input?: ValidatedInput;
     }
