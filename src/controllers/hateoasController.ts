@@ -2,15 +2,9 @@
  * Every link and href of the API is built here, from route names and parameters. Handlers ask
  * for links; they never concatenate a URL.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import type { HttpMethod, Link } from '../types/hypermedia';
 
-/** One hypermedia control, as the contract shapes it. */
-export interface Link {
-  rel: string;
-  href: string;
-  method: HttpMethod;
-  templated?: boolean;
-}
+export type { HttpMethod, Link } from '../types/hypermedia';
 
 /** Root-relative paths of the API's resources. */
 export const paths = {

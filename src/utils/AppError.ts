@@ -1,5 +1,5 @@
 /** The one error type the API throws on purpose; the error middleware turns it into problem+json. */
-import type { Link } from '../controllers/hateoasController';
+import type { Link } from '../types/hypermedia';
 
 /** Where an invalid value came from, as the problem body's `errors[].in` says. */
 export type FieldLocation = 'body' | 'query' | 'path' | 'header';
