@@ -6,8 +6,6 @@
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer } from '../embedded-mongo';
-import { JournalPersistence } from '../embedded-mongo/storage/journal';
-import { MemoryPersistence, type Persistence } from '../embedded-mongo/storage/persistence';
 import { logger } from '../logger';
 
 /** What connect() was asked to use. */
@@ -31,11 +29,6 @@ function embeddedLog(level: 'info' | 'warn' | 'error', msg: string): void {
   logger[level]({ component: 'embedded-mongo' }, msg);
 }
 
-function persistenceFor(dataDir: string, journalMaxBytes?: number): Persistence {
-  if (dataDir === ':memory:') return new MemoryPersistence();
-  return new JournalPersistence({ dir: path.resolve(dataDir), maxJournalBytes: journalMaxBytes, log: embeddedLog });
-}
-
 /** Connects mongoose to MongoDB or to a freshly started embedded server. */
 export async function connect(options: DbOptions): Promise<DbHandle> {
   let embedded: EmbeddedServer | null = null;
@@ -44,7 +37,8 @@ export async function connect(options: DbOptions): Promise<DbHandle> {
     embedded = await startEmbeddedServer({
       host: '127.0.0.1',
       port: 0,
-      persistence: persistenceFor(options.dataDir, options.journalMaxBytes),
+      dataDir: options.dataDir,
+      journalMaxBytes: options.journalMaxBytes,
       log: embeddedLog,
     });
     uri = embedded.uri;

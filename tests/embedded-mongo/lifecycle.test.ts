@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type Mutation, type Persistence } from '../../src/embedded-mongo';
 import { commandRecorder, describeEmbedded } from './helpers';
@@ -89,6 +92,61 @@ describeEmbedded('server lifecycle (embedded only)', () => {
     await conn.close();
     await server.close();
     expect(persistence.closed).toBe(true);
+  });
+});
+
+describeEmbedded('storage choice and the single commit point (embedded only)', () => {
+  test('every write command reaches persistence as exactly one commit, made by the dispatcher', async () => {
+    const persistence = new RecordingPersistence();
+    const server = await startEmbeddedServer({ persistence, onCommand: recorder.onCommand });
+    const conn = await mongoose.createConnection(server.uri, { dbName: 'once' }).asPromise();
+    const db = conn.db!;
+    const commitsOf = async (run: () => Promise<unknown>) => {
+      const before = persistence.commits.length;
+      await run();
+      return persistence.commits.slice(before).map((batch) => batch.map((m) => m.op));
+    };
+
+    expect(await commitsOf(() => db.createCollection('a'))).toEqual([['createCollection']]);
+    expect(await commitsOf(() => db.collection('a').createIndex({ k: 1 }, { unique: true }))).toEqual([['createIndex']]);
+    expect(await commitsOf(() => db.collection('b').findOneAndUpdate({ _id: 'n' as never }, { $inc: { seq: 1 } }, { upsert: true }))).toEqual([
+      ['createCollection', 'put'],
+    ]);
+    expect(await commitsOf(() => db.collection('b').findOneAndUpdate({ _id: 'n' as never }, { $inc: { seq: 1 } }))).toEqual([['put']]);
+    expect(await commitsOf(() => db.collection('b').findOneAndDelete({ _id: 'n' as never }))).toEqual([['delete']]);
+    expect(await commitsOf(() => db.collection('a').updateMany({}, { $set: { x: 1 } }))).toEqual([]);
+    expect(await commitsOf(() => db.collection('a').insertMany([{ k: 1 }, { k: 2 }]))).toEqual([['put', 'put']]);
+    expect(await commitsOf(() => db.collection('a').deleteMany({}))).toEqual([['delete', 'delete']]);
+    expect(await commitsOf(() => db.collection('a').dropIndex('k_1'))).toEqual([['dropIndex']]);
+    expect(await commitsOf(() => db.collection('a').drop())).toEqual([['dropCollection']]);
+    expect(await commitsOf(() => db.dropDatabase())).toEqual([['dropDatabase']]);
+
+    await conn.close();
+    await server.close();
+  });
+
+  test('dataDir keeps the data in a journal across restarts; :memory: keeps nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-embedded-dir-'));
+    const roundTrip = async (dataDir: string) => {
+      const first = await startEmbeddedServer({ dataDir, onCommand: recorder.onCommand });
+      const c1 = await mongoose.createConnection(first.uri, { dbName: 'kept' }).asPromise();
+      await c1.db!.collection('things').insertOne({ name: 'kept' });
+      await c1.close();
+      await first.close();
+      const second = await startEmbeddedServer({ dataDir, onCommand: recorder.onCommand });
+      const c2 = await mongoose.createConnection(second.uri, { dbName: 'kept' }).asPromise();
+      const found = await c2.db!.collection('things').countDocuments({ name: 'kept' });
+      await c2.close();
+      await second.close();
+      return found;
+    };
+    try {
+      expect(await roundTrip(dir)).toBe(1);
+      expect(fs.readdirSync(dir).some((f) => f.startsWith('journal-'))).toBe(true);
+      expect(await roundTrip(':memory:')).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

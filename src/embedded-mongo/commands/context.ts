@@ -18,7 +18,7 @@ export class CommandContext {
     readonly connectionId: number,
   ) {}
 
-  /** Applies a mutation to the catalog now and queues it for the command's single commit. */
+  /** Applies a mutation to the catalog now and queues it for the commit `dispatch` makes after the command. */
   apply(m: Mutation): void {
     applyMutation(this.catalog, m);
     this.mutations.push(m);
@@ -32,7 +32,10 @@ export class CommandContext {
     return this.catalog.ensure(this.db, name);
   }
 
-  /** Hands this command's mutations to persistence in one commit; resolves when durable. */
+  /**
+   * Hands this command's mutations to persistence in one commit; resolves when durable. Only
+   * `dispatch` calls it, once per command, before the reply is sent.
+   */
   async commit(): Promise<void> {
     if (this.mutations.length === 0) return;
     const batch = this.mutations.splice(0);

@@ -16,7 +16,7 @@ function statements(cmd: Document, field: string): Document[] {
 }
 
 /** Runs each statement, collecting writeErrors; stops at the first error when ordered. */
-async function eachStatement(cmd: Document, ctx: CommandContext, list: Document[], run: (s: Document, i: number) => void): Promise<Document[]> {
+function eachStatement(cmd: Document, list: Document[], run: (s: Document, i: number) => void): Document[] {
   const ordered = cmd.ordered !== false;
   const writeErrors: Document[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -27,15 +27,14 @@ async function eachStatement(cmd: Document, ctx: CommandContext, list: Document[
       if (ordered) break;
     }
   }
-  await ctx.commit();
   return writeErrors;
 }
 
-const insert: CommandHandler = async (cmd, ctx) => {
+const insert: CommandHandler = (cmd, ctx) => {
   const coll = ctx.ensureCollection(collectionName(cmd, 'insert'));
   const docs = statements(cmd, 'documents');
   let n = 0;
-  const writeErrors = await eachStatement(cmd, ctx, docs, (doc) => {
+  const writeErrors = eachStatement(cmd, docs, (doc) => {
     insertDoc(ctx, coll, withId(doc));
     n++;
   });
@@ -51,12 +50,12 @@ function matchIn(ctx: CommandContext, name: string, filter: Document): Document[
   return ctx.catalog.get(ctx.db, name)?.match(filter) ?? [];
 }
 
-const update: CommandHandler = async (cmd, ctx) => {
+const update: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'update');
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = await eachStatement(cmd, ctx, statements(cmd, 'updates'), (s, index) => {
+  const writeErrors = eachStatement(cmd, statements(cmd, 'updates'), (s, index) => {
     const filter = docOption(s, 'q');
     validateUpdate(s.u);
     const u = s.u;
@@ -86,10 +85,10 @@ const update: CommandHandler = async (cmd, ctx) => {
   return reply;
 };
 
-const del: CommandHandler = async (cmd, ctx) => {
+const del: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'delete'));
   let n = 0;
-  const writeErrors = await eachStatement(cmd, ctx, statements(cmd, 'deletes'), (s) => {
+  const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), (s) => {
     if (!coll) return;
     let matches = coll.match(docOption(s, 'q'));
     if (s.limit === 1) matches = matches.slice(0, 1);
@@ -101,7 +100,7 @@ const del: CommandHandler = async (cmd, ctx) => {
 };
 
 /** findAndModify: one document, atomically found and changed; errors are top-level. */
-const findAndModify: CommandHandler = async (cmd, ctx) => {
+const findAndModify: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, Object.keys(cmd)[0]);
   const filter = docOption(cmd, 'query');
   const sort = docOption(cmd, 'sort');
@@ -114,7 +113,6 @@ const findAndModify: CommandHandler = async (cmd, ctx) => {
   if (cmd.remove) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
     if (old) deleteDoc(ctx, ctx.ensureCollection(name), old);
-    await ctx.commit();
     return { lastErrorObject: { n: old ? 1 : 0 }, value: shape(old) };
   }
   validateUpdate(cmd.update);
@@ -123,13 +121,11 @@ const findAndModify: CommandHandler = async (cmd, ctx) => {
   if (old) {
     const next = applyUpdate(old, u, filter, false, arrayFilters);
     if (!sameDoc(old, next)) storeDoc(ctx, ctx.ensureCollection(name), next);
-    await ctx.commit();
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next : old) };
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
   insertDoc(ctx, ctx.ensureCollection(name), doc);
-  await ctx.commit();
   return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: cmd.new ? shape(doc) : null };
 };
 

@@ -9,17 +9,16 @@ import type { IndexSpec } from '../storage/persistence';
 import { formatValue, getPath, isPlainObject } from '../values';
 import { collectionName, docOption, type CommandHandler } from './context';
 
-const create: CommandHandler = async (cmd, ctx) => {
+const create: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'create');
   if (ctx.catalog.get(ctx.db, name)) {
     throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   }
   ctx.ensureCollection(name);
-  await ctx.commit();
   return {};
 };
 
-const drop: CommandHandler = async (cmd, ctx) => {
+const drop: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'drop');
   const coll = ctx.catalog.get(ctx.db, name);
   // MongoDB 7 answers ok for a missing collection, but the driver and mongoose also accept
@@ -27,13 +26,11 @@ const drop: CommandHandler = async (cmd, ctx) => {
   if (!coll) throw new CommandError('NamespaceNotFound', 'ns not found');
   const nIndexesWas = coll.indexes.size + 1;
   ctx.apply({ op: 'dropCollection', db: ctx.db, coll: name });
-  await ctx.commit();
   return { nIndexesWas, ns: `${ctx.db}.${name}` };
 };
 
-const dropDatabase: CommandHandler = async (_cmd, ctx) => {
+const dropDatabase: CommandHandler = (_cmd, ctx) => {
   if (ctx.catalog.dbs.has(ctx.db)) ctx.apply({ op: 'dropDatabase', db: ctx.db });
-  await ctx.commit();
   return { dropped: ctx.db };
 };
 
@@ -92,7 +89,7 @@ function sameSpec(a: IndexSpec, b: IndexSpec): boolean {
   return JSON.stringify(a.key) === JSON.stringify(b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse;
 }
 
-const createIndexes: CommandHandler = async (cmd, ctx) => {
+const createIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
   if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) {
     throw new CommandError('BadValue', "Must specify at least one index to create");
@@ -115,7 +112,6 @@ const createIndexes: CommandHandler = async (cmd, ctx) => {
     if (spec.unique) checkExistingUnique(spec, coll.docs, `${ctx.db}.${name}`);
     ctx.apply({ op: 'createIndex', db: ctx.db, coll: name, index: spec });
   }
-  await ctx.commit();
   const numIndexesAfter = coll.indexes.size + 1;
   const reply: Document = { numIndexesBefore, numIndexesAfter, createdCollectionAutomatically };
   if (numIndexesAfter === numIndexesBefore) reply.note = 'all indexes already exist';
@@ -135,7 +131,7 @@ function checkExistingUnique(spec: IndexSpec, docs: Map<string, Document>, ns: s
   }
 }
 
-const dropIndexes: CommandHandler = async (cmd, ctx) => {
+const dropIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'dropIndexes');
   const coll = ctx.catalog.get(ctx.db, name);
   if (!coll) throw new CommandError('NamespaceNotFound', `ns not found ${ctx.db}.${name}`);
@@ -155,7 +151,6 @@ const dropIndexes: CommandHandler = async (cmd, ctx) => {
     if (!coll.indexes.has(n)) throw new CommandError('IndexNotFound', `index not found with name [${n}]`);
   }
   for (const n of names) ctx.apply({ op: 'dropIndex', db: ctx.db, coll: name, name: n });
-  await ctx.commit();
   return { nIndexesWas };
 };
 
