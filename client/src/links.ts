@@ -1,23 +1,21 @@
 /**
  * Hypermedia controls as the API sends them. The page never writes a URL of its own: every
  * request starts from a link found here (or from the entry point the page was given).
+ * `Link` and `HttpMethod` are the API's own declarations, bundled into the page.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import { HTTP_METHODS } from '../../src/types/hypermedia';
+import type { HttpMethod, Link } from '../../src/types/hypermedia';
 
-/** One link object of a `links` array. */
-export interface Link {
-  rel: string;
-  href: string;
-  method: HttpMethod;
-  templated?: boolean;
+export type { HttpMethod, Link };
+
+function isMethod(value: unknown): value is HttpMethod {
+  return (HTTP_METHODS as readonly unknown[]).includes(value);
 }
-
-const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 function isLink(value: unknown): value is Link {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.rel === 'string' && typeof v.href === 'string' && typeof v.method === 'string' && METHODS.includes(v.method);
+  return typeof v.rel === 'string' && typeof v.href === 'string' && isMethod(v.method);
 }
 
 /** The well-formed links of a response body; an absent or malformed `links` gives none. */

@@ -66,9 +66,40 @@ function tsFiles(dir: string): string[] {
   });
 }
 
+/** The relative module specifiers (`./x`, `../../src/y`) a TypeScript source imports or re-exports. */
+function relativeImports(source: string, fileName: string): string[] {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+  return file.statements.flatMap((node) => {
+    const specifier = ts.isImportDeclaration(node) || ts.isExportDeclaration(node) ? node.moduleSpecifier : undefined;
+    return specifier && ts.isStringLiteral(specifier) && specifier.text.startsWith('.') ? [specifier.text] : [];
+  });
+}
+
+/**
+ * Everything the bundle is built from that the project wrote: every .ts file under client/src,
+ * plus whatever those import by relative path from elsewhere in the repository (such as the
+ * hypermedia types shared with the API), followed transitively. Packages are not followed.
+ */
+function pageSources(): string[] {
+  const found = new Set(tsFiles(path.join(CLIENT, 'src')));
+  const queue = [...found];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    for (const specifier of relativeImports(fs.readFileSync(file, 'utf8'), file)) {
+      const base = path.resolve(path.dirname(file), specifier);
+      const target = [base, `${base}.ts`, path.join(base, 'index.ts')].find((candidate) => candidate.endsWith('.ts') && fs.existsSync(candidate));
+      if (!target) throw new Error(`${path.relative(CLIENT, file)} imports ${specifier}, which resolves to no .ts file`);
+      if (!found.has(target)) {
+        found.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
 describe('the client knows no API path but the entry point', () => {
-  it('has no string literal that looks like an API path in client/src', () => {
-    const files = tsFiles(path.join(CLIENT, 'src'));
+  it('has no string literal that looks like an API path in client/src or the modules it imports', () => {
+    const files = pageSources();
     expect(files.length).toBeGreaterThan(5);
     const offenders = files.flatMap((file) =>
       pathLiteralsInTs(fs.readFileSync(file, 'utf8'), file).map((literal) => `${path.relative(CLIENT, file)}: ${literal}`),
@@ -80,8 +111,12 @@ describe('the client knows no API path but the entry point', () => {
     expect(pathLiteralsInHtml(fs.readFileSync(path.join(CLIENT, 'index.html'), 'utf8'))).toEqual([]);
   });
 
+  it('scans the modules outside client/src that the page bundles', () => {
+    expect(pageSources()).toEqual(expect.arrayContaining([path.resolve(CLIENT, '..', 'src', 'types', 'hypermedia.ts')]));
+  });
+
   it('declares the entry point "/" exactly once, in entry.ts', () => {
-    const files = tsFiles(path.join(CLIENT, 'src')).filter((file) => literalsInTs(fs.readFileSync(file, 'utf8')).includes('/'));
+    const files = pageSources().filter((file) => literalsInTs(fs.readFileSync(file, 'utf8')).includes('/'));
     expect(files.map((file) => path.relative(CLIENT, file))).toEqual([path.join('src', 'entry.ts')]);
   });
 

@@ -1,10 +1,11 @@
 /** Log in and register: the two things a visitor can do from the entry point alone. */
 import { follow } from '../api';
-import { fieldValue, focusHeading, h, replaceChildren } from '../dom';
+import { focusHeading, h, replaceChildren } from '../dom';
 import { ensureOk } from '../errors';
-import { findLink } from '../links';
+import { findLink, type Link } from '../links';
 import { sessionFromLogin } from '../session';
 import type { AppContext } from './context';
+import { onSubmit } from './form';
 
 // The development server seeds these users on an empty database (see the README).
 const DEMO_EMAIL = 'saurabh@example.com';
@@ -45,19 +46,11 @@ function loginForm(ctx: AppContext): HTMLElement {
     (form.elements.namedItem('password') as HTMLInputElement).value = DEMO_PASSWORD;
     (form.querySelector('button[type=submit]') as HTMLButtonElement).focus();
   };
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    replaceChildren(errors);
-    const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
-    button.disabled = true;
-    logIn(ctx, fieldValue(form, 'email').trim(), fieldValue(form, 'password'))
-      .catch((err: unknown) => ctx.fail(err, errors))
-      .finally(() => (button.disabled = false));
-  });
+  onSubmit(form, ctx, { errors, busy: true }, (field) => logIn(ctx, field('email').trim(), field('password')));
   return form;
 }
 
-function registerForm(ctx: AppContext): HTMLElement {
+function registerForm(ctx: AppContext, register: Link): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
   const form = h(
     'form',
@@ -74,23 +67,12 @@ function registerForm(ctx: AppContext): HTMLElement {
     errors,
     h('button', { type: 'submit' }, 'Create account'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    replaceChildren(errors);
-    const register = findLink(ctx.rootLinks(), 'register');
-    if (!register) return;
-    const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
-    button.disabled = true;
-    const email = fieldValue(form, 'email').trim();
-    const password = fieldValue(form, 'password');
-    follow(register, { body: { name: fieldValue(form, 'name').trim(), email, password }, token: null })
-      .then((result) => {
-        ensureOk(result);
-        ctx.announce('Account created (201 Created). Logging you in…');
-        return logIn(ctx, email, password);
-      })
-      .catch((err: unknown) => ctx.fail(err, errors))
-      .finally(() => (button.disabled = false));
+  onSubmit(form, ctx, { errors, busy: true }, async (field) => {
+    const email = field('email').trim();
+    const password = field('password');
+    ensureOk(await follow(register, { body: { name: field('name').trim(), email, password }, token: null }));
+    ctx.announce('Account created (201 Created). Logging you in…');
+    await logIn(ctx, email, password);
   });
   return form;
 }
@@ -98,6 +80,7 @@ function registerForm(ctx: AppContext): HTMLElement {
 /** Renders the login form (with the demo-user hint) and, when offered, the registration form. */
 export function renderAuth(ctx: AppContext, container: Element, message?: string): void {
   const links = ctx.rootLinks();
+  const register = findLink(links, 'register');
   replaceChildren(
     container,
     h('h1', {}, 'Welcome to Thunder Notes'),
@@ -112,7 +95,7 @@ export function renderAuth(ctx: AppContext, container: Element, message?: string
       'div',
       { class: 'columns' },
       findLink(links, 'auth') ? loginForm(ctx) : h('p', {}, 'The API offers no login right now.'),
-      findLink(links, 'register') ? registerForm(ctx) : null,
+      register ? registerForm(ctx, register) : null,
     ),
   );
   focusHeading(container);

@@ -1,9 +1,10 @@
 /** One note: read it, edit its text (PATCH), replace it (PUT), delete it. */
 import { follow } from '../api';
-import { fieldValue, focusHeading, formatTime, h, replaceChildren } from '../dom';
+import { focusHeading, formatTime, h, replaceChildren } from '../dom';
 import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
 import type { AppContext } from './context';
+import { onSubmit } from './form';
 
 /** A note as `GET` on its self link returns it. */
 export interface Note {
@@ -35,16 +36,10 @@ function editForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLElem
     errors,
     h('button', { type: 'submit' }, 'Save text'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    replaceChildren(errors);
-    follow(link, { body: { text: fieldValue(form, 'text') } })
-      .then(async (result) => {
-        ensureOk(result);
-        await ctx.showNote(self.href);
-        ctx.announce(`Text saved (${result.status} ${result.statusText}).`);
-      })
-      .catch((err: unknown) => ctx.fail(err, errors));
+  onSubmit(form, ctx, { errors }, async (field) => {
+    const result = ensureOk(await follow(link, { body: { text: field('text') } }));
+    await ctx.showNote(self.href);
+    return `Text saved (${result.status} ${result.statusText}).`;
   });
   return form;
 }
@@ -70,23 +65,16 @@ function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLE
     errors,
     h('button', { type: 'submit' }, 'Replace note'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    replaceChildren(errors);
+  onSubmit(form, ctx, { errors }, async (field) => {
     let body: unknown;
     try {
-      body = JSON.parse(fieldValue(form, 'json'));
+      body = JSON.parse(field('json'));
     } catch {
-      ctx.fail(new Error('That is not valid JSON: check the quotes and commas.'), errors);
-      return;
+      throw new Error('That is not valid JSON: check the quotes and commas.');
     }
-    follow(link, { body })
-      .then(async (result) => {
-        ensureOk(result);
-        await ctx.showNote(self.href);
-        ctx.announce(`Note replaced (${result.status} ${result.statusText}).`);
-      })
-      .catch((err: unknown) => ctx.fail(err, errors));
+    const result = ensureOk(await follow(link, { body }));
+    await ctx.showNote(self.href);
+    return `Note replaced (${result.status} ${result.statusText}).`;
   });
   return form;
 }

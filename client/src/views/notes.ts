@@ -1,10 +1,11 @@
 /** The notes list: add a note, search / sort / page size, the notes, and the pager. */
 import { follow, send } from '../api';
-import { fieldValue, focusHeading, formatTime, h, replaceChildren } from '../dom';
+import { focusHeading, formatTime, h, replaceChildren } from '../dom';
 import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
 import { fillTemplate } from '../template';
 import type { AppContext } from './context';
+import { onSubmit } from './form';
 
 /** One note as the list shows it. */
 interface NoteSummary {
@@ -79,17 +80,11 @@ function addNoteForm(ctx: AppContext, addNote: Link, listHref: string): HTMLElem
     errors,
     h('button', { type: 'submit' }, 'Add note'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    replaceChildren(errors);
-    follow(addNote, { body: { text: fieldValue(form, 'text') } })
-      .then(async (result) => {
-        ensureOk(result);
-        // Reload the same page through its self link: the new note's place depends on the sort.
-        await ctx.showNotes(listHref);
-        ctx.announce(`Note created (201 Created, Location: ${result.headers.get('Location') ?? 'none'}).`);
-      })
-      .catch((err: unknown) => ctx.fail(err, errors));
+  onSubmit(form, ctx, { errors }, async (field) => {
+    const result = ensureOk(await follow(addNote, { body: { text: field('text') } }));
+    // Reload the same page through its self link: the new note's place depends on the sort.
+    await ctx.showNotes(listHref);
+    return `Note created (201 Created, Location: ${result.headers.get('Location') ?? 'none'}).`;
   });
   return form;
 }
@@ -111,13 +106,12 @@ function searchForm(ctx: AppContext, template: Link): HTMLElement {
     errors,
     h('button', { type: 'submit' }, 'Apply'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    search.q = fieldValue(form, 'q').trim();
-    search.sort = fieldValue(form, 'sort');
-    search.order = fieldValue(form, 'order');
-    search.limit = fieldValue(form, 'limit');
-    ctx.showNotes(fillTemplate(template, search)).catch((err: unknown) => ctx.fail(err, errors));
+  onSubmit(form, ctx, { errors }, (field) => {
+    search.q = field('q').trim();
+    search.sort = field('sort');
+    search.order = field('order');
+    search.limit = field('limit');
+    return ctx.showNotes(fillTemplate(template, search));
   });
   return form;
 }

@@ -1,10 +1,11 @@
 /** The walkthrough: one tutorial step at a time, its explanation beside the live exchange. */
 import type { ApiResult } from '../api';
-import { fieldValue, focusHeading, h, replaceChildren } from '../dom';
+import { focusHeading, h, replaceChildren } from '../dom';
 import { errorBox } from '../errors';
 import { newWalkState, STEPS, type WalkState } from '../walkthrough';
 import type { AppContext } from './context';
 import { renderExchange, statusLine } from './exchange';
+import { onSubmit } from './form';
 
 interface StepOutcome {
   result?: ApiResult;
@@ -41,9 +42,8 @@ function credentialsForm(state: WalkState, ctx: AppContext, container: Element):
     ),
     h('button', { type: 'submit', class: 'secondary' }, 'Start over with this user'),
   );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    restart(fieldValue(form, 'email').trim(), fieldValue(form, 'password'));
+  onSubmit(form, ctx, {}, (field) => {
+    restart(field('email').trim(), field('password'));
     renderWalkthrough(ctx, container, 'step');
   });
   return form;
