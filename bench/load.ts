@@ -107,27 +107,30 @@ async function runOnce(baseUrl: string, req: LoadRequest, connections: number, d
   return { result, latencies, statusCounts, bytes };
 }
 
+/** node:http options that send `req` to `baseUrl`, with its exact headers plus the body's content-length. */
+export function httpOptions(baseUrl: string, req: LoadRequest): http.RequestOptions {
+  const url = new URL(req.path, baseUrl);
+  const headers: Record<string, string | number> = { ...req.headers };
+  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+  return { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers };
+}
+
 /**
  * Warm-up: `connections` keep-alive connections send `req` back to back for `seconds`.
  * (An autocannon run only ends on its next one-second tick, too coarse for a short warm-up.)
  */
 export async function warmUp(baseUrl: string, req: LoadRequest, connections: number, seconds: number): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const url = new URL(req.path, baseUrl);
-  const headers: Record<string, string | number> = { ...req.headers };
-  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+  const options = { ...httpOptions(baseUrl, req), agent };
   const deadline = performance.now() + seconds * 1000;
   let sent = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
-      const request = http.request(
-        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers, agent },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-          res.on('error', reject);
-        },
-      );
+      const request = http.request(options, (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
       request.on('error', reject);
       request.end(req.body);
     });

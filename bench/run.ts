@@ -15,36 +15,28 @@
  * 6. Prints the tables; writes bench/results/<date>.json and bench/results/latest.md (with
  *    --quick: bench/tmp/results/, so a smoke check never replaces the recorded results).
  *
- * Options: --quick (about 1 s per run, growth at 1k and 10k notes only), --duration N, --warmup N,
- * --connections N, --no-growth, --no-disk, --growth-sizes 10000,100000, --out DIR,
- * --profile [--scenario KEY] (profile one scenario instead of the suite).
+ * Options (read with node:util's parseArgs, see USAGE and bench/README.md): --quick (about 1 s
+ * per run, growth at 1k and 10k notes only), --duration S, --warmup S, --connections N,
+ * --no-growth, --growth-only, --no-disk, --growth-sizes 10000,100000, --out DIR,
+ * --profile [--scenario KEY] (profile one scenario instead of the suite), --help.
  */
 import { execSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs as parseOptions, type ParseArgsConfig } from 'node:util';
+import { PROJECT_ROOT } from '../src/utils/projectRoot';
+import type { BaselineKind } from './baselineServer';
 import type { BenchChild } from './children';
 import { runGrowth } from './growth';
 import type { MemoryStats } from './ipc';
 import { measure, type LoadOptions } from './load';
 import { renderSummary, runProfile } from './profile';
-import { renderMarkdown, renderText, type BaselineResult, type BenchReport, type Machine, type ScenarioResult } from './report';
+import { renderMarkdown, renderText, type BaselineResult, type BenchReport, type Machine, type Mode, type ScenarioResult } from './report';
 import { SCENARIOS, captureResponses, prepareContext, type Scenario, type ScenarioContext } from './scenarios';
 import type { SeedGroup, SeedResult } from './seedData';
 import { startApi, startBaseline } from './servers';
-
-const ROOT = findRoot(__dirname);
-
-function findRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
 
 /** The data set of the issue: one user with 1,000 notes; 1,000 users with 100 notes each. */
 export const DATASET: SeedGroup[] = [
@@ -52,111 +44,102 @@ export const DATASET: SeedGroup[] = [
   { users: 1000, notesPerUser: 100 },
 ];
 
-export interface Args {
+/** What `npm run bench` is told to do; the load fields are the scenarios' LoadOptions. */
+export interface Args extends LoadOptions {
   quick: boolean;
   growth: boolean;
   /** Only the growth runs (no scenarios, no baselines). */
   growthOnly: boolean;
   disk: boolean;
-  durationSec: number;
-  warmupSec: number;
-  connections: number;
   growthSizes: number[];
   out: string | null;
   profile: boolean;
   scenario: string;
+  help: boolean;
   raw: string[];
 }
 
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string', default: '10' },
+  'no-growth': { type: 'boolean' },
+  'growth-only': { type: 'boolean' },
+  'growth-sizes': { type: 'string' },
+  'no-disk': { type: 'boolean' },
+  out: { type: 'string' },
+  profile: { type: 'boolean' },
+  scenario: { type: 'string', default: 'list' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Run lengths and growth sizes of a full run and of `--quick`; --duration, --warmup and --growth-sizes override them. */
+const RUN_DEFAULTS = {
+  full: { durationSec: 10, warmupSec: 2, growthSizes: [10_000, 100_000, 1_000_000] },
+  quick: { durationSec: 1, warmupSec: 0.3, growthSizes: [1_000, 10_000] },
+};
+
+const SCENARIO_KEYS = SCENARIOS.map((s) => s.key);
+
+export const USAGE =
+  'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
+  '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--out DIR]\n' +
+  `                 [--profile [--scenario ${SCENARIO_KEYS.join('|')}]]\n`;
+
+/** util.parseArgs's error as one line naming the option, e.g. `--duration needs a value`. */
+function usageError(err: unknown): Error {
+  const { code, message } = err as { code?: string; message: string };
+  // Node quotes the option as '--duration', '--duration <value>' or '-h, --help'.
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  const name = quoted?.replace(/ <value>$/, '').split(', ').pop();
+  if (name === undefined) return new Error(message.split('\n')[0]);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new Error(`unknown option ${name} (see --help)`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new Error(`unexpected argument ${name}: the bench takes options only (see --help)`);
+  const type = Object.entries(OPTIONS).find(([key]) => `--${key}` === name)?.[1].type;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && type) return new Error(type === 'boolean' ? `${name} takes no value` : `${name} needs a value`);
+  return new Error(message.split('\n')[0]);
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
+  return n;
+}
+
+function readOptions(argv: string[]) {
+  try {
+    return parseOptions({ args: argv, options: OPTIONS, strict: true }).values;
+  } catch (err) {
+    throw usageError(err);
+  }
+}
+
+/** Reads the command line; throws an Error whose message is one line naming the bad option. */
 export function parseArgs(argv: string[]): Args {
+  const values = readOptions(argv);
+  const quick = values.quick ?? false;
+  const defaults = quick ? RUN_DEFAULTS.quick : RUN_DEFAULTS.full;
+  const warmupSec = values.warmup === undefined ? defaults.warmupSec : Number(values.warmup);
+  if (!Number.isFinite(warmupSec) || warmupSec < 0) throw new Error(`--warmup must be a number ≥ 0, got ${values.warmup}`);
+  const growthSizes = values['growth-sizes']?.split(',').map((s) => Math.round(positive('--growth-sizes', s.replace(/_/g, ''))));
+  if (!SCENARIO_KEYS.includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIO_KEYS.join(', ')}, got ${values.scenario}`);
   const args: Args = {
-    quick: false,
-    growth: true,
-    growthOnly: false,
-    disk: true,
-    durationSec: 10,
-    warmupSec: 2,
-    connections: 10,
-    growthSizes: [10_000, 100_000, 1_000_000],
-    out: null,
-    profile: false,
-    scenario: 'list',
+    quick,
+    growth: !values['no-growth'],
+    growthOnly: values['growth-only'] ?? false,
+    disk: !values['no-disk'],
+    durationSec: values.duration === undefined ? defaults.durationSec : positive('--duration', values.duration),
+    warmupSec,
+    connections: Math.round(positive('--connections', values.connections)),
+    growthSizes: growthSizes ?? [...defaults.growthSizes],
+    out: values.out ?? null,
+    profile: values.profile ?? false,
+    scenario: values.scenario,
+    help: values.help ?? false,
     raw: argv,
   };
-  let duration: number | null = null;
-  let warmup: number | null = null;
-  let sizes: number[] | null = null;
-  const value = (i: number, name: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
-  const positive = (v: string, name: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    switch (a) {
-      case '--quick':
-        args.quick = true;
-        break;
-      case '--no-growth':
-        args.growth = false;
-        break;
-      case '--growth-only':
-        args.growthOnly = true;
-        break;
-      case '--no-disk':
-        args.disk = false;
-        break;
-      case '--profile':
-        args.profile = true;
-        break;
-      case '--duration':
-        duration = positive(value(i++, a), a);
-        break;
-      case '--warmup':
-        warmup = Number(value(i++, a));
-        if (!Number.isFinite(warmup) || warmup < 0) throw new Error(`--warmup must be ≥ 0`);
-        break;
-      case '--connections':
-        args.connections = Math.round(positive(value(i++, a), a));
-        break;
-      case '--growth-sizes':
-        sizes = value(i++, a)
-          .split(',')
-          .map((s) => Math.round(positive(s.replace(/_/g, ''), a)));
-        break;
-      case '--scenario':
-        args.scenario = value(i++, a);
-        break;
-      case '--out':
-        args.out = value(i++, a);
-        break;
-      case '--help':
-      case '-h':
-        process.stdout.write(
-          'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
-            '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--out DIR]\n' +
-            '                 [--profile [--scenario root|list|listPage50|note|note304|create|patch]]\n',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${a} (see --help)`);
-    }
-  }
-  if (args.quick) {
-    args.durationSec = 1;
-    args.warmupSec = 0.3;
-    args.growthSizes = [1_000, 10_000];
-  }
   if (args.growthOnly && !args.growth) throw new Error('--growth-only and --no-growth exclude each other');
-  if (duration !== null) args.durationSec = duration;
-  if (warmup !== null) args.warmupSec = warmup;
-  if (sizes !== null) args.growthSizes = sizes;
   return args;
 }
 
@@ -178,8 +161,8 @@ function machine(): Machine {
 
 function gitCommit(): string | null {
   try {
-    const sha = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execSync('git rev-parse --short HEAD', { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     return dirty ? `${sha} (with uncommitted changes)` : sha;
   } catch {
     return null;
@@ -189,6 +172,11 @@ function gitCommit(): string | null {
 /** Whether the durable journal is part of this build (the disk mode needs it). */
 function durableAvailable(): boolean {
   return fs.existsSync(path.join(__dirname, '..', 'src', 'embedded-mongo', 'storage', 'journal.js'));
+}
+
+/** Password of the seeded users, new for each run. */
+function newPassword(): string {
+  return `bench-${crypto.randomBytes(9).toString('base64url')}`;
 }
 
 function summaryOf(seed: SeedResult): Omit<SeedResult, 'benchUser'> {
@@ -205,7 +193,7 @@ function ratioFields(api: number, baseline: number | null) {
 }
 
 async function measureApi(
-  mode: 'memory' | 'disk',
+  mode: Mode,
   api: BenchChild,
   scenario: Scenario,
   ctx: ScenarioContext,
@@ -234,7 +222,7 @@ async function measureApi(
   };
 }
 
-function skipped(mode: 'memory' | 'disk', scenario: Scenario, reason: string): ScenarioResult {
+function skipped(mode: Mode, scenario: Scenario, reason: string): ScenarioResult {
   return {
     mode,
     key: scenario.key,
@@ -253,9 +241,8 @@ function skipped(mode: 'memory' | 'disk', scenario: Scenario, reason: string): S
 
 async function runSuite(args: Args): Promise<BenchReport> {
   const started = performance.now();
-  const load: LoadOptions = { connections: args.connections, durationSec: args.durationSec, warmupSec: args.warmupSec };
-  const password = `bench-${crypto.randomBytes(9).toString('base64url')}`;
-  const modes: Array<'memory' | 'disk'> = args.growthOnly ? [] : ['memory'];
+  const password = newPassword();
+  const modes: Mode[] = args.growthOnly ? [] : ['memory'];
   const notes: string[] = [];
   if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios or baselines in this run.');
   else if (args.disk && durableAvailable()) modes.push('disk');
@@ -288,7 +275,7 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const children: BenchChild[] = [];
   let diskDir: string | null = null;
   try {
-    if (!args.growthOnly) await runScenarios(args, load, password, modes, report, children, (dir) => (diskDir = dir));
+    if (!args.growthOnly) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
     // 5. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
@@ -318,35 +305,39 @@ async function runSuite(args: Args): Promise<BenchReport> {
   return report;
 }
 
+/** Starts the API on `dataDir` ('api-memory' or 'api-disk'), seeds the data set and logs the benchmark user in. */
+async function startSeededApi(mode: Mode, dataDir: string, password: string, report: BenchReport, children: BenchChild[]) {
+  const api = await startApi(`api-${mode}`, dataDir);
+  children.push(api);
+  const seeded = await api.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
+  report.seeding[mode] = summaryOf(seeded);
+  log(`  seeded ${seeded.notes.toLocaleString('en-US')} notes, ${seeded.users} users in ${(seeded.totalMs / 1000).toFixed(1)} s`);
+  return { api, ctx: await prepareContext(api.url, seeded.benchUser) };
+}
+
 /** Steps 1–4: the scenarios against their baselines, in memory and (writes) on disk. */
 async function runScenarios(
   args: Args,
-  load: LoadOptions,
   password: string,
-  modes: Array<'memory' | 'disk'>,
+  modes: Mode[],
   report: BenchReport,
   children: BenchChild[],
   setDiskDir: (dir: string) => void,
 ): Promise<void> {
   // 1. API in memory, seeded.
   log('API (in memory): starting and seeding 1 × 1,000 + 1,000 × 100 notes');
-  const api = await startApi('api-memory', ':memory:');
-  children.push(api);
-  const seeded = await api.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
-  report.seeding.memory = summaryOf(seeded);
-  log(`  seeded ${seeded.notes.toLocaleString('en-US')} notes, ${seeded.users} users in ${(seeded.totalMs / 1000).toFixed(1)} s`);
-  const ctx = await prepareContext(api.url, seeded.benchUser);
+  const { api, ctx } = await startSeededApi('memory', ':memory:', password, report, children);
 
   // 2. Baselines reproduce the API's answers.
   const { routes, failures } = await captureResponses(api.url, SCENARIOS, ctx);
   for (const [key, why] of failures) log(`  ${key}: not measured, ${why}`);
-  const bare = await startBaseline('bare');
-  children.push(bare);
-  const jwtBaseline = await startBaseline('jwt');
-  children.push(jwtBaseline);
   const ok = SCENARIOS.filter((s) => !failures.has(s.key));
-  await bare.request('routes', { routes: ok.filter((s) => s.baseline === 'bare').map((s) => routes.get(s.key)) });
-  await jwtBaseline.request('routes', { routes: ok.filter((s) => s.baseline === 'jwt').map((s) => routes.get(s.key)) });
+  const baselines = {} as Record<BaselineKind, BenchChild>;
+  for (const kind of ['bare', 'jwt'] as const) {
+    baselines[kind] = await startBaseline(kind);
+    children.push(baselines[kind]);
+    await baselines[kind].request('routes', { routes: ok.filter((s) => s.baseline === kind).map((s) => routes.get(s.key)) });
+  }
 
   // 3. Each scenario: its baseline, then the API.
   log(`Scenarios (${args.connections} connections, ${args.warmupSec} s warm-up, ${args.durationSec} s each):`);
@@ -358,13 +349,12 @@ async function runScenarios(
       continue;
     }
     const req = scenario.request(ctx);
-    const child = scenario.baseline === 'bare' ? bare : jwtBaseline;
-    const result = await measure(child.url, req, load);
+    const result = await measure(baselines[scenario.baseline].url, req, args);
     const baseline: BaselineResult = { kind: scenario.baseline, scenario: scenario.key, method: req.method, path: req.path, status: scenario.expectedStatus, result };
     log(`  ${scenario.baseline.padEnd(6)} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, unexpected ${result.unexpected}`);
     report.baselines.push(baseline);
     baselineOf.set(scenario.key, baseline);
-    report.scenarios.push(await measureApi('memory', api, scenario, ctx, load, baseline));
+    report.scenarios.push(await measureApi('memory', api, scenario, ctx, args, baseline));
   }
   report.apiMemory.memory = await api.request<MemoryStats>('stats');
   await api.stop();
@@ -376,31 +366,22 @@ async function runScenarios(
     // Also on Ctrl-C, which exits without running the finally blocks.
     process.once('exit', () => fs.rmSync(diskDir, { recursive: true, force: true }));
     log(`API (journal on disk in ${diskDir}): starting and seeding`);
-    const disk = await startApi('api-disk', diskDir);
-    children.push(disk);
-    const diskSeed = await disk.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
-    report.seeding.disk = summaryOf(diskSeed);
-    log(`  seeded in ${(diskSeed.totalMs / 1000).toFixed(1)} s`);
-    const diskCtx = await prepareContext(disk.url, diskSeed.benchUser);
-    const { failures: diskFailures } = await captureResponses(
-      disk.url,
-      SCENARIOS.filter((s) => s.write),
-      diskCtx,
-    );
-    for (const scenario of SCENARIOS.filter((s) => s.write)) {
+    const disk = await startSeededApi('disk', diskDir, password, report, children);
+    const writes = SCENARIOS.filter((s) => s.write);
+    const { failures: diskFailures } = await captureResponses(disk.api.url, writes, disk.ctx);
+    for (const scenario of writes) {
       const failure = diskFailures.get(scenario.key);
       if (failure) report.scenarios.push(skipped('disk', scenario, failure));
-      else report.scenarios.push(await measureApi('disk', disk, scenario, diskCtx, load, baselineOf.get(scenario.key)));
+      else report.scenarios.push(await measureApi('disk', disk.api, scenario, disk.ctx, args, baselineOf.get(scenario.key)));
     }
-    report.apiMemory.disk = await disk.request<MemoryStats>('stats');
-    await disk.stop();
+    report.apiMemory.disk = await disk.api.request<MemoryStats>('stats');
+    await disk.api.stop();
   }
-  await bare.stop();
-  await jwtBaseline.stop();
+  for (const child of Object.values(baselines)) await child.stop();
 }
 
 function writeResults(report: BenchReport, args: Args): string[] {
-  const dir = args.out ? path.resolve(args.out) : path.join(ROOT, 'bench', args.quick ? 'tmp/results' : 'results');
+  const dir = args.out ? path.resolve(args.out) : path.join(PROJECT_ROOT, 'bench', args.quick ? 'tmp/results' : 'results');
   fs.mkdirSync(dir, { recursive: true });
   const day = report.date.slice(0, 10);
   const jsonFile = path.join(dir, `${day}${args.quick ? '-quick' : ''}.json`);
@@ -411,15 +392,26 @@ function writeResults(report: BenchReport, args: Args): string[] {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   if (args.profile) {
     const run = await runProfile(
       {
         scenarioKey: args.scenario,
-        load: { connections: args.connections, durationSec: args.durationSec, warmupSec: args.warmupSec },
+        load: args,
         dataset: DATASET,
-        password: `bench-${crypto.randomBytes(9).toString('base64url')}`,
-        outDir: args.out ? path.resolve(args.out) : path.join(ROOT, 'bench', 'tmp', 'profiles'),
+        password: newPassword(),
+        outDir: args.out ? path.resolve(args.out) : path.join(PROJECT_ROOT, 'bench', 'tmp', 'profiles'),
         intervalUs: 200,
       },
       log,

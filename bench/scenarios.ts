@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { BaselineKind, BaselineRoute } from './baselineServer';
-import type { LoadRequest } from './load';
+import { httpOptions, type LoadRequest } from './load';
 import type { BenchUser } from './seedData';
 
 /** What the scenarios need to know about the seeded data and the logged-in user. */
@@ -164,19 +164,13 @@ export async function prepareContext(baseUrl: string, user: BenchUser): Promise<
  * Resolves with the status and the parsed body (null when empty).
  */
 export async function sendOnce(baseUrl: string, req: LoadRequest): Promise<{ status: number; body: unknown; bytes: number }> {
-  const url = new URL(req.path, baseUrl);
-  const headers: Record<string, string | number> = { ...req.headers };
-  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const request = http.request(
-      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const request = http.request(httpOptions(baseUrl, req), (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     request.on('error', reject);
     request.end(req.body);
   });

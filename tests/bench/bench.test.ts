@@ -19,7 +19,25 @@ describe('bench arguments', () => {
   it('defaults to the full run: 10 s per scenario, 2 s warm-up, growth to 1M, disk mode', () => {
     const args = parseArgs([]);
     expect(args).toMatchObject({ quick: false, durationSec: 10, warmupSec: 2, connections: 10, growth: true, disk: true });
+    expect(args).toMatchObject({ growthOnly: false, out: null, profile: false, scenario: 'list', help: false, raw: [] });
     expect(args.growthSizes).toEqual([10_000, 100_000, 1_000_000]);
+  });
+
+  it('reads every option, in either --name value or --name=value form', () => {
+    const argv = ['--warmup=0', '--connections', '4', '--growth-only', '--no-disk', '--out', 'x', '--profile', '--scenario', 'note304'];
+    expect(parseArgs(argv)).toMatchObject({
+      warmupSec: 0,
+      connections: 4,
+      growth: true,
+      growthOnly: true,
+      disk: false,
+      out: 'x',
+      profile: true,
+      scenario: 'note304',
+      raw: argv,
+    });
+    expect(parseArgs(['-h']).help).toBe(true);
+    expect(parseArgs(['--help']).help).toBe(true);
   });
 
   it('--quick shortens every run and the growth sizes; explicit options still win', () => {
@@ -33,6 +51,32 @@ describe('bench arguments', () => {
     expect(() => parseArgs(['--duration', '0'])).toThrow(/positive/);
     expect(() => parseArgs(['--duration'])).toThrow(/needs a value/);
     expect(() => parseArgs(['--growth-only', '--no-growth'])).toThrow(/exclude/);
+  });
+
+  it('names the option in a one-line message for every refusal', () => {
+    const refusals: Array<[string[], RegExp]> = [
+      [['--fast'], /^unknown option --fast/],
+      [['-x'], /^unknown option -x/],
+      [['extra'], /^unexpected argument extra/],
+      [['--duration', '--quick'], /^--duration needs a value$/],
+      [['--out'], /^--out needs a value$/],
+      [['--quick=yes'], /^--quick takes no value$/],
+      [['--duration', 'soon'], /^--duration must be a positive number, got soon$/],
+      [['--warmup=-1'], /^--warmup must be a number ≥ 0, got -1$/],
+      [['--connections', '0'], /^--connections must be a positive number/],
+      [['--growth-sizes', '1000,x'], /^--growth-sizes must be a positive number, got x$/],
+      [['--profile', '--scenario', 'nope'], /^--scenario must be one of root, list, .*, got nope$/],
+    ];
+    for (const [argv, message] of refusals) {
+      let error: Error | undefined;
+      try {
+        parseArgs(argv);
+      } catch (err) {
+        error = err as Error;
+      }
+      expect({ argv, message: error?.message }).toEqual({ argv, message: expect.stringMatching(message) });
+      expect(error?.message).not.toContain('\n');
+    }
   });
 });
 
