@@ -1,6 +1,8 @@
 /**
  * Every route of the API, one line each. The same table yields the 405 answers (with `Allow`)
- * for known paths, so no method list is written twice.
+ * for known paths, so no method list is written twice. Cheap checks come first: the body's
+ * media type (`requireJson`) before the token's user is read, the path's note id before the
+ * body is parsed against its schema; the handler then makes one controller call.
  */
 import { Router } from 'express';
 import * as authHandlers from './handlers/authHandlers';
@@ -28,13 +30,13 @@ router.route('/users/:id').get(verifyToken, userHandlers.getProfile);
 router
   .route('/notes')
   .get(verifyToken, validate(noteSchemas.listNotes), noteHandlers.listNotes)
-  .post(verifyToken, requireJson, validate(noteSchemas.createNote), noteHandlers.createNote);
+  .post(requireJson, verifyToken, validate(noteSchemas.createNote), noteHandlers.createNote);
 
 router
   .route('/notes/:id')
   .get(verifyToken, validateNote, noteHandlers.getNote)
-  .put(verifyToken, validateNote, requireJson, validate(noteSchemas.replaceNote), noteHandlers.replaceNote)
-  .patch(verifyToken, validateNote, requireJson, validate(noteSchemas.editNote), noteHandlers.editNote)
+  .put(requireJson, verifyToken, validateNote, validate(noteSchemas.replaceNote), noteHandlers.replaceNote)
+  .patch(requireJson, verifyToken, validateNote, validate(noteSchemas.editNote), noteHandlers.editNote)
   .delete(verifyToken, validateNote, noteHandlers.deleteNote);
 
 mountMethodNotAllowed(router);

@@ -6,8 +6,9 @@ import crypto from 'node:crypto';
 import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import { config } from '../config';
-import type { AuthContext } from '../types/locals';
-import { findCredentials, hashPassword, type UserDTO } from './usersController';
+import type { Link } from '../types/hypermedia';
+import { authLinks } from './hateoasController';
+import { findCredentials, findUserById, hashPassword, type UserDTO } from './usersController';
 
 const ALGORITHM = 'HS256';
 
@@ -16,7 +17,18 @@ export interface LoginResult {
   user: Pick<UserDTO, 'id' | 'name' | 'email'>;
   accessToken: string;
   expiresIn: number;
+  /** Where an authenticated client goes next. */
+  links: Link[];
 }
+
+/** The claims of a valid access token that the API uses. */
+export interface TokenClaims {
+  userId: string;
+  name: string;
+}
+
+/** The outcome of checking a bearer token: the caller, or why the token is refused. */
+export type TokenCheck = { ok: true; caller: UserDTO } | { ok: false; reason: 'expired' | 'invalid' };
 
 let dummyHash: Promise<string> | undefined;
 
@@ -47,14 +59,27 @@ export async function login(email: string, password: string): Promise<LoginResul
     user: { id: user.id, name: user.name, email: user.email },
     accessToken: issueToken(user.id, user.name),
     expiresIn: config.jwt.expiresInSeconds,
+    links: authLinks(user.id),
   };
 }
 
 /** The caller a token names; throws for a bad signature, another algorithm, expiry or missing claims. */
-export function verifyAccessToken(token: string): AuthContext {
+export function verifyAccessToken(token: string): TokenClaims {
   const payload = jwt.verify(token, config.jwt.key, { algorithms: [ALGORITHM] });
   if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub === '') {
     throw new jwt.JsonWebTokenError('token has no subject');
   }
   return { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : '' };
+}
+
+/** Checks a bearer token: well signed, HS256, unexpired, with a subject that is still a user. */
+export async function checkAccessToken(token: string): Promise<TokenCheck> {
+  let claims: TokenClaims;
+  try {
+    claims = verifyAccessToken(token);
+  } catch (err) {
+    return { ok: false, reason: err instanceof jwt.TokenExpiredError ? 'expired' : 'invalid' };
+  }
+  const caller = await findUserById(claims.userId);
+  return caller ? { ok: true, caller } : { ok: false, reason: 'invalid' };
 }

@@ -2,6 +2,7 @@
  * Every link and href of the API is built here, from route names and parameters. Handlers ask
  * for links; they never concatenate a URL.
  */
+import { LIST_PARAMS, type ListQuery } from '../schemas/noteSchemas';
 import type { HttpMethod, Link } from '../types/hypermedia';
 
 export type { HttpMethod, Link } from '../types/hypermedia';
@@ -22,23 +23,15 @@ export function link(rel: string, href: string, method: HttpMethod = 'GET'): Lin
   return { rel, href, method };
 }
 
-/** The query parameters a notes-collection href can carry, in the order they are written. */
-export interface NotesQuery {
-  q?: string;
-  sort?: string;
-  order?: string;
-  limit?: number;
-  page?: number;
-}
-
-const NOTES_QUERY_ORDER = ['q', 'sort', 'order', 'limit', 'page'] as const;
-
-/** The href of a view of the notes collection, e.g. `/notes?q=trip&limit=2&page=3`. */
-export function notesHref(query: NotesQuery = {}): string {
+/**
+ * The href of a view of the notes collection: the parameters the caller gave, in one fixed
+ * order, with `page` set when one is named, e.g. `/notes?q=trip&limit=2&page=3`.
+ */
+export function notesHref(query: ListQuery, page?: number): string {
   const parts: string[] = [];
-  for (const name of NOTES_QUERY_ORDER) {
-    const value = query[name];
-    if (value !== undefined && value !== '') parts.push(`${name}=${encodeURIComponent(String(value))}`);
+  for (const name of LIST_PARAMS) {
+    const value = name === 'page' && page !== undefined ? page : query.given.includes(name) ? query[name] : undefined;
+    if (value !== undefined) parts.push(`${name}=${encodeURIComponent(String(value))}`);
   }
   return parts.length > 0 ? `${paths.notes()}?${parts.join('&')}` : paths.notes();
 }
@@ -90,22 +83,9 @@ export function noteItemLinks(noteId: string): Link[] {
   return [link('self', paths.note(noteId))];
 }
 
-/** Page-navigation targets of a notes view; each key is present only when the move is possible. */
-export interface PageTargets {
-  first?: string;
-  prev?: string;
-  next?: string;
-  last?: string;
-}
-
-/** Links of a page of the notes collection: self, add-note, search and the page moves. */
-export function notesCollectionLinks(selfQuery: NotesQuery, pages: PageTargets): Link[] {
-  const links = [link('self', notesHref(selfQuery)), link('add-note', paths.notes(), 'POST'), notesSearchLink()];
-  for (const rel of ['first', 'prev', 'next', 'last'] as const) {
-    const href = pages[rel];
-    if (href !== undefined) links.push(link(rel, href));
-  }
-  return links;
+/** Links of a page of the notes collection: self (the caller's view), add-note, search, then the page moves. */
+export function notesCollectionLinks(query: ListQuery, pageMoves: Link[]): Link[] {
+  return [link('self', notesHref(query)), link('add-note', paths.notes(), 'POST'), notesSearchLink(), ...pageMoves];
 }
 
 /** Links of a 404 for a note: back to the caller's notes. */

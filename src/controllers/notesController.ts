@@ -1,7 +1,15 @@
-/** Notes persistence: create, find, list (filtered, sorted, paged in the database), replace, edit, delete. */
+/**
+ * The caller's notes: create, read, list (filtered, sorted and paged in the database), replace,
+ * edit, delete. Every query and write is filtered by the owner, so a write that matches nothing
+ * is the proof that the note does not exist for this caller: no read comes first.
+ */
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
-import { skipOf, sortSpec, type ListParams } from './paginationController';
+import type { ListQuery } from '../schemas/noteSchemas';
+import type { Link } from '../types/hypermedia';
+import { DomainError } from '../utils/DomainError';
+import { noteItemLinks, noteLinks, notesCollectionLinks } from './hateoasController';
+import { paginate, type PageInfo } from './paginationController';
 
 /** A note as the API shows it (without links). */
 export interface NoteDTO {
@@ -11,10 +19,29 @@ export interface NoteDTO {
   updatedAt: number;
 }
 
+/** A note with the links its owner may follow. */
+export type NoteView = NoteDTO & { links: Link[] };
+
+/** One page of the caller's notes, as `GET /notes` sends it. */
+export interface NotesPage {
+  notes: NoteView[];
+  page: PageInfo;
+  links: Link[];
+}
+
 const NOTE_FIELDS = { _id: 0, id: 1, text: 1, createdAt: 1, updatedAt: 1 } as const;
 
 function toDTO(doc: Pick<NoteDoc, 'id' | 'text' | 'createdAt' | 'updatedAt'>): NoteDTO {
   return { id: doc.id, text: doc.text, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
+}
+
+function toView(note: NoteDTO): NoteView {
+  return { ...note, links: noteLinks(note.id) };
+}
+
+/** The failure for a note that does not exist or belongs to someone else: the same to the caller. */
+export function noteNotFound(id: string): DomainError {
+  return new DomainError('not-found', `Note with ID '${id}' does not exist.`, { resource: 'note' });
 }
 
 /** Escapes regular-expression metacharacters so a search term matches literally. */
@@ -22,43 +49,55 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** Creates a note for `owner` with a fresh id. */
-export async function createNote(owner: string, text: string, now: number = Date.now()): Promise<NoteDTO> {
-  const seq = await nextSeq('notes');
-  const note = await Note.create({ id: String(seq), seq, owner, text, createdAt: now, updatedAt: now });
-  return toDTO(note);
+/** The database sort of a list: the chosen field, then the numeric id in the same direction, so pages never overlap or skip. */
+export function sortSpec(query: Pick<ListQuery, 'sort' | 'order'>): Record<string, 1 | -1> {
+  const direction = query.order === 'asc' ? 1 : -1;
+  return { [query.sort]: direction, seq: direction };
 }
 
-/** The note with this id if it belongs to `owner`; otherwise null (a stranger's note does not exist for them). */
-export async function findOwnedNote(owner: string, id: string): Promise<NoteDTO | null> {
+/** Creates a note for `owner` with a fresh id. */
+export async function createNote(owner: string, text: string, now: number = Date.now()): Promise<NoteView> {
+  const seq = await nextSeq('notes');
+  const note = await Note.create({ id: String(seq), seq, owner, text, createdAt: now, updatedAt: now });
+  return toView(toDTO(note));
+}
+
+/** `owner`'s note with this id; a note of someone else's does not exist for them. */
+export async function getNote(owner: string, id: string): Promise<NoteView> {
   const note = await Note.findOne({ id, owner }, NOTE_FIELDS).lean();
-  return note ? toDTO(note) : null;
+  if (!note) throw noteNotFound(id);
+  return toView(toDTO(note));
 }
 
 /** One page of `owner`'s notes: filter, then sort (ties by id), then skip/limit, all in the database. */
-export async function listNotes(owner: string, params: ListParams): Promise<{ notes: NoteDTO[]; total: number }> {
+export async function listNotes(owner: string, query: ListQuery): Promise<NotesPage> {
   const filter: Record<string, unknown> = { owner };
-  if (params.q !== undefined) filter.text = { $regex: escapeRegex(params.q), $options: 'i' };
+  if (query.q !== undefined) filter.text = { $regex: escapeRegex(query.q), $options: 'i' };
   const total = await Note.countDocuments(filter);
-  const skip = skipOf(params);
-  if (skip >= total) return { notes: [], total };
-  const notes = await Note.find(filter, NOTE_FIELDS).sort(sortSpec(params)).skip(skip).limit(params.limit).lean();
-  return { notes: notes.map(toDTO), total };
+  const skip = (query.page - 1) * query.limit;
+  // A page past the end needs no second query.
+  const docs = skip >= total ? [] : await Note.find(filter, NOTE_FIELDS).sort(sortSpec(query)).skip(skip).limit(query.limit).lean();
+  const { page, links: pageMoves } = paginate(query, total);
+  return {
+    notes: docs.map((doc) => ({ ...toDTO(doc), links: noteItemLinks(doc.id) })),
+    page,
+    links: notesCollectionLinks(query, pageMoves),
+  };
 }
 
-/** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt; false when it is gone. */
-export async function replaceNote(owner: string, id: string, text: string, now: number = Date.now()): Promise<boolean> {
+/** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt. */
+export async function replaceNote(owner: string, id: string, text: string, now: number = Date.now()): Promise<void> {
   const result = await Note.updateOne({ id, owner }, { $set: { text, updatedAt: now } });
-  return result.matchedCount > 0;
+  if (result.matchedCount === 0) throw noteNotFound(id);
 }
 
-/** Changes only the text of `owner`'s note; false when it is gone. */
-export async function editNoteText(owner: string, id: string, text: string, now: number = Date.now()): Promise<boolean> {
-  return replaceNote(owner, id, text, now);
+/** Changes only the text of `owner`'s note. */
+export async function editNoteText(owner: string, id: string, text: string, now: number = Date.now()): Promise<void> {
+  await replaceNote(owner, id, text, now);
 }
 
-/** Deletes `owner`'s note; false when there was none. */
-export async function deleteNote(owner: string, id: string): Promise<boolean> {
+/** Deletes `owner`'s note; a second delete finds nothing. */
+export async function deleteNote(owner: string, id: string): Promise<void> {
   const result = await Note.deleteOne({ id, owner });
-  return result.deletedCount > 0;
+  if (result.deletedCount === 0) throw noteNotFound(id);
 }

@@ -1,14 +1,13 @@
 /** `POST /auth`: exchange email and password for an access token. */
 import type { Request, Response } from 'express';
 import { login } from '../controllers/authController';
-import { authLinks } from '../controllers/hateoasController';
-import { validated } from '../middlewares/validate';
+import { inputOf } from '../requestContext';
 import * as authSchemas from '../schemas/authSchemas';
 import { AppError } from '../utils/AppError';
 
 /** POST /auth — 200 with the token in `X-Access-Token` and the body; 401 for bad credentials. */
 export async function authenticate(_req: Request, res: Response): Promise<void> {
-  const { body } = validated(res, authSchemas.login);
+  const { body } = inputOf(res, authSchemas.login);
   const result = await login(body.email, body.password);
   if (!result) throw new AppError(401, 'Invalid credentials', { title: 'Unauthorized' });
   res
@@ -21,6 +20,6 @@ export async function authenticate(_req: Request, res: Response): Promise<void> 
       access_token: result.accessToken,
       token_type: 'Bearer',
       expires_in: result.expiresIn,
-      links: authLinks(result.user.id),
+      links: result.links,
     });
 }

@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { cacheHeaders, isNotModified } from '../controllers/cachingController';
+import type { Link } from '../types/hypermedia';
 
 /** How a representation may be cached. */
 export interface RepresentationOptions {
@@ -25,4 +26,10 @@ export function sendRepresentation(req: Request, res: Response, payload: unknown
     return;
   }
   res.type('application/json').send(body);
+}
+
+/** Writes the links with these rels into an RFC 8288 `Link` header (nothing when there are none). */
+export function setLinkHeader(res: Response, links: readonly Link[], rels: readonly string[]): void {
+  const chosen = links.filter((l) => rels.includes(l.rel));
+  if (chosen.length > 0) res.links(Object.fromEntries(chosen.map((l) => [l.rel, l.href])));
 }

@@ -6,9 +6,10 @@
 import http from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import mongoose from 'mongoose';
-import { errorLinks } from '../controllers/hateoasController';
+import { errorLinks, noteNotFoundLinks } from '../controllers/hateoasController';
 import { logger } from '../logger';
 import { AppError, type FieldError } from '../utils/AppError';
+import { DomainError } from '../utils/DomainError';
 
 /** The JSON body of a problem response. */
 export interface ProblemBody {
@@ -34,9 +35,29 @@ const bodyParserStatus: Record<string, number> = {
   'parameters.too.many': 413,
 };
 
+/** The HTTP form of a domain failure: 404 (with a way back) or 409 naming the taken field. */
+function fromDomainError(err: DomainError): AppError {
+  if (err.kind === 'not-found') {
+    return new AppError(404, err.message, { links: err.details.resource === 'note' ? noteNotFoundLinks() : undefined });
+  }
+  const field = err.details.field;
+  return new AppError(409, err.message, { errors: field ? [{ in: 'body', name: field, message: 'is already taken' }] : undefined });
+}
+
+/**
+ * A duplicate-key error (code 11000) of the database: a unique value taken, typically by a
+ * concurrent request that won the race. The field comes from the driver's `keyValue`.
+ */
+function duplicateKeyError(err: { keyValue?: unknown }): DomainError {
+  const fields = err.keyValue && typeof err.keyValue === 'object' ? Object.keys(err.keyValue) : [];
+  const field = fields.length === 1 ? fields[0] : undefined;
+  return new DomainError('conflict', `A resource with this ${field ?? 'unique value'} already exists.`, { field });
+}
+
 /** Converts anything thrown into an AppError with a safe, client-facing detail. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return fromDomainError(err);
   if (err instanceof mongoose.Error.ValidationError) {
     const errors: FieldError[] = Object.values(err.errors).map((e) => ({ in: 'body', name: e.path, message: e.message }));
     return new AppError(400, 'The request body is not valid.', { errors });
@@ -44,10 +65,8 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof mongoose.Error.CastError) {
     return new AppError(400, `Invalid value for '${err.path}'.`, { errors: [{ in: 'body', name: err.path, message: 'has the wrong type' }] });
   }
-  const e = err as { code?: unknown; type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
-  if (e && e.code === 11000) {
-    return new AppError(409, 'A resource with the same unique value already exists.');
-  }
+  const e = err as { code?: unknown; keyValue?: unknown; type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  if (e && e.code === 11000) return fromDomainError(duplicateKeyError(e));
   if (e && typeof e.type === 'string' && e.type in bodyParserStatus) {
     const status = bodyParserStatus[e.type];
     const detail =

@@ -4,20 +4,10 @@
  * as operators or touch prototypes (`$…`, `__proto__`, `constructor`, `prototype`) are refused
  * anywhere in a body.
  */
-import type { RequestHandler, Response } from 'express';
-import type { z } from 'zod';
+import type { RequestHandler } from 'express';
+import { setContext, type RequestSchemas } from '../requestContext';
 import { toFieldErrors } from '../schemas/common';
 import { AppError, type FieldError } from '../utils/AppError';
-
-/** The schemas of one endpoint. */
-export interface RequestSchemas {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-}
-
-/** The parsed values of the parts an endpoint's schemas name. */
-export type Validated<S extends RequestSchemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -33,7 +23,7 @@ export function unsafeKeys(value: unknown, path: string[] = []): string[] {
   return found;
 }
 
-/** Validates the request against the schemas; the parsed values are read back with `validated()`. */
+/** Validates the request against the schemas; handlers read the parsed values with `inputOf(res, schemas)`. */
 export function validate(schemas: RequestSchemas): RequestHandler {
   return (req, res, next) => {
     const errors: FieldError[] = [];
@@ -62,14 +52,7 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       next(new AppError(400, 'The request is not valid.', { errors }));
       return;
     }
-    res.locals.input = input;
+    setContext(res, 'input', input);
     next();
   };
-}
-
-/** The values `validate(schemas)` parsed for this request. */
-export function validated<S extends RequestSchemas>(res: Response, _schemas: S): Validated<S> {
-  if (!res.locals.input) throw new Error('validate() did not run before this handler');
-  // The middleware stored exactly the outputs of these schemas.
-  return res.locals.input as Validated<S>;
 }

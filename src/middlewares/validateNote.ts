@@ -1,29 +1,16 @@
 /**
- * Loads the note named in the path for its owner, into `res.locals.note`. A note that does not
- * exist, belongs to someone else, or has an id that is not decimal digits is the same 404.
+ * The note named in the path. An id that is not decimal digits names no note: 404 at once,
+ * without a database call. Whether the note exists and is the caller's is decided by the
+ * handler's one owner-filtered query or write, with the same 404.
  */
-import type { RequestHandler, Response } from 'express';
-import { noteNotFoundLinks } from '../controllers/hateoasController';
-import { findOwnedNote, type NoteDTO } from '../controllers/notesController';
-import { AppError } from '../utils/AppError';
-import { authOf } from './verifyToken';
+import type { RequestHandler } from 'express';
+import { noteNotFound } from '../controllers/notesController';
+import { setContext } from '../requestContext';
 
-/** The 404 for a note the caller cannot see. */
-export function noteNotFound(id: string): AppError {
-  return new AppError(404, `Note with ID '${id}' does not exist.`, { links: noteNotFoundLinks() });
-}
-
-/** Requires the path's note to exist and belong to the caller. */
-export const validateNote: RequestHandler = async (req, res, next) => {
+/** Puts the path's note id into the request context, or answers 404 for one that cannot exist. */
+export const validateNote: RequestHandler = (req, res, next) => {
   const id = String(req.params.id);
-  const note = /^\d+$/.test(id) ? await findOwnedNote(authOf(res).userId, id) : null;
-  if (!note) throw noteNotFound(id);
-  res.locals.note = note;
+  if (!/^\d+$/.test(id)) throw noteNotFound(id);
+  setContext(res, 'noteId', id);
   next();
 };
-
-/** The note `validateNote` loaded. */
-export function noteOf(res: Response): NoteDTO {
-  if (!res.locals.note) throw new Error('validateNote did not run before this handler');
-  return res.locals.note;
-}

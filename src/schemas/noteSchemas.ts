@@ -21,18 +21,39 @@ export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 100;
 
-/** GET /notes: q, sort, order, limit, page; other parameters are ignored. */
+/** The list parameters, in the order links write them. */
+export const LIST_PARAMS = ['q', 'sort', 'order', 'limit', 'page'] as const;
+
+/** One of the list parameters. */
+export type ListParam = (typeof LIST_PARAMS)[number];
+
+/**
+ * GET /notes: q, sort, order, limit, page; other parameters are ignored. The output is the one
+ * shape of a list query, from here to the database and into the links: every default filled
+ * in (updatedAt, asc, 10 per page, page 1), an empty `q` meaning no filter, and `given` naming
+ * the parameters the caller wrote, which links repeat.
+ */
 export const listNotes = {
-  query: z.object({
-    q: singleString().optional(),
-    sort: singleString().pipe(z.enum(SORT_FIELDS, 'must be createdAt or updatedAt')).optional(),
-    order: singleString().pipe(z.enum(['asc', 'desc'], 'must be asc or desc')).optional(),
-    limit: positiveIntParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`),
-    page: positiveIntParam(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
-  }),
+  query: z
+    .object({
+      q: singleString().optional(),
+      sort: singleString().pipe(z.enum(SORT_FIELDS, 'must be createdAt or updatedAt')).optional(),
+      order: singleString().pipe(z.enum(['asc', 'desc'], 'must be asc or desc')).optional(),
+      limit: positiveIntParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`),
+      page: positiveIntParam(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
+    })
+    .transform((raw) => ({
+      q: raw.q === '' ? undefined : raw.q,
+      sort: raw.sort ?? 'updatedAt',
+      order: raw.order ?? 'asc',
+      limit: raw.limit ?? DEFAULT_LIMIT,
+      page: raw.page ?? 1,
+      given: LIST_PARAMS.filter((name) => raw[name] !== undefined && raw[name] !== ''),
+    })),
 };
 
-export type ListNotesQuery = z.infer<typeof listNotes.query>;
+/** A validated list query with its defaults. */
+export type ListQuery = z.output<typeof listNotes.query>;
 
 /** POST /notes. */
 export const createNote = {

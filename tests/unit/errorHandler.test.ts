@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { errorHandler, sendProblem, toAppError } from '../../src/middlewares/errorHandler';
 import { AppError } from '../../src/utils/AppError';
+import { DomainError } from '../../src/utils/DomainError';
 import { fakeNext, fakeReq, fakeRes } from './fakeHttp';
 
 function bodyParserError(type: string, status: number): Error {
@@ -50,6 +51,35 @@ describe('toAppError', () => {
 
     expect(appError.status).toBe(409);
     expect(appError.message).not.toMatch(/E11000|email_1/);
+  });
+
+  it('names the taken field of a duplicate-key error from its keyValue', () => {
+    const err = Object.assign(new Error('E11000 duplicate key error'), { code: 11000, keyValue: { email: 'a@b.co' } });
+
+    const appError = toAppError(err);
+
+    expect(appError.status).toBe(409);
+    expect(appError.message).toBe('A resource with this email already exists.');
+    expect(appError.errors).toEqual([{ in: 'body', name: 'email', message: 'is already taken' }]);
+    expect(JSON.stringify(appError)).not.toContain('a@b.co');
+  });
+
+  it('maps a domain not-found to 404, with a way back to the notes for a note', () => {
+    const note = toAppError(new DomainError('not-found', "Note with ID '9' does not exist.", { resource: 'note' }));
+    const user = toAppError(new DomainError('not-found', "User with ID '9' does not exist.", { resource: 'user' }));
+
+    expect(note).toMatchObject({ status: 404, message: "Note with ID '9' does not exist.", links: [{ rel: 'notes', href: '/notes', method: 'GET' }] });
+    expect(user).toMatchObject({ status: 404, message: "User with ID '9' does not exist.", links: undefined });
+  });
+
+  it('maps a domain conflict to 409 naming the field, or without field errors when there is none', () => {
+    const withField = toAppError(new DomainError('conflict', 'A user with this email already exists.', { field: 'email' }));
+    const without = toAppError(new DomainError('conflict', 'Taken.'));
+
+    expect(withField).toMatchObject({ status: 409, message: 'A user with this email already exists.' });
+    expect(withField.errors).toEqual([{ in: 'body', name: 'email', message: 'is already taken' }]);
+    expect(without.status).toBe(409);
+    expect(without.errors).toBeUndefined();
   });
 
   it('keeps the status of an http error and its message only when it is exposable', () => {

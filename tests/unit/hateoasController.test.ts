@@ -12,6 +12,10 @@ import {
   profileLinks,
   rootLinks,
 } from '../../src/controllers/hateoasController';
+import * as noteSchemas from '../../src/schemas/noteSchemas';
+
+/** A list query as the schema makes it from the raw query string values. */
+const listQuery = (raw: Record<string, string> = {}) => noteSchemas.listNotes.query.parse(raw);
 
 describe('hateoasController', () => {
   it('builds root-relative paths, encoding ids', () => {
@@ -60,14 +64,21 @@ describe('hateoasController', () => {
     expect(notesSearchLink()).toEqual({ rel: 'search', href: '/notes{?q,sort,order,limit}', method: 'GET', templated: true });
   });
 
-  it('notesHref writes parameters in a fixed order, encoded, skipping empty ones', () => {
-    expect(notesHref()).toBe('/notes');
-    expect(notesHref({ page: 2, limit: 5, q: '' })).toBe('/notes?limit=5&page=2');
-    expect(notesHref({ q: 'a&b=c #1', order: 'desc' })).toBe('/notes?q=a%26b%3Dc%20%231&order=desc');
+  it('notesHref writes the given parameters in a fixed order, encoded, skipping empty ones and defaults not given', () => {
+    expect(notesHref(listQuery())).toBe('/notes');
+    expect(notesHref(listQuery({ page: '2', limit: '5', q: '' }))).toBe('/notes?limit=5&page=2');
+    expect(notesHref(listQuery({ q: 'a&b=c #1', order: 'desc' }))).toBe('/notes?q=a%26b%3Dc%20%231&order=desc');
+    expect(notesHref(listQuery({ sort: 'updatedAt', page: '1' }))).toBe('/notes?sort=updatedAt&page=1');
   });
 
-  it('collection links put self, add-note and search first, then only the given page moves', () => {
-    const links = notesCollectionLinks({ limit: 2, page: 2 }, { prev: '/notes?limit=2&page=1', first: '/notes?limit=2&page=1' });
+  it('notesHref with a page number sets page, keeping the other given parameters', () => {
+    expect(notesHref(listQuery({ q: 'x', limit: '2', page: '5' }), 3)).toBe('/notes?q=x&limit=2&page=3');
+    expect(notesHref(listQuery(), 2)).toBe('/notes?page=2');
+  });
+
+  it('collection links put self, add-note and search first, then the page moves given', () => {
+    const moves = [link('first', '/notes?limit=2&page=1'), link('prev', '/notes?limit=2&page=1')];
+    const links = notesCollectionLinks(listQuery({ limit: '2', page: '2' }), moves);
 
     expect(links.map((l) => l.rel)).toEqual(['self', 'add-note', 'search', 'first', 'prev']);
     expect(links[0].href).toBe('/notes?limit=2&page=2');

@@ -2,29 +2,25 @@ import express, { Router } from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { config } from '../../src/config';
-import { findOwnedNote } from '../../src/controllers/notesController';
 import { findUserById } from '../../src/controllers/usersController';
-import { errorHandler } from '../../src/middlewares/errorHandler';
+import { errorHandler, toAppError } from '../../src/middlewares/errorHandler';
 import { allowHeader, methodNotAllowed, mountMethodNotAllowed } from '../../src/middlewares/methodNotAllowed';
 import { notFound } from '../../src/middlewares/notFound';
 import { requireJson } from '../../src/middlewares/requireJson';
-import { unsafeKeys, validate, validated } from '../../src/middlewares/validate';
-import { noteOf, validateNote } from '../../src/middlewares/validateNote';
-import { authOf, verifyToken } from '../../src/middlewares/verifyToken';
+import { unsafeKeys, validate } from '../../src/middlewares/validate';
+import { validateNote } from '../../src/middlewares/validateNote';
+import { verifyToken } from '../../src/middlewares/verifyToken';
+import { callerOf, inputOf, noteIdOf } from '../../src/requestContext';
 import * as noteSchemas from '../../src/schemas/noteSchemas';
 import { AppError } from '../../src/utils/AppError';
+import { DomainError } from '../../src/utils/DomainError';
 import { fakeNext, fakeReq, fakeRes } from './fakeHttp';
 
 jest.mock('../../src/controllers/usersController', () => ({
   ...jest.requireActual('../../src/controllers/usersController'),
   findUserById: jest.fn(),
 }));
-jest.mock('../../src/controllers/notesController', () => ({
-  ...jest.requireActual('../../src/controllers/notesController'),
-  findOwnedNote: jest.fn(),
-}));
 const findUserByIdMock = jest.mocked(findUserById);
-const findOwnedNoteMock = jest.mocked(findOwnedNote);
 
 function errorPassed(next: jest.Mock | ReturnType<typeof fakeNext>): AppError {
   const arg = (next as jest.Mock).mock.calls[0][0];
@@ -40,7 +36,7 @@ describe('validate', () => {
     validate(noteSchemas.listNotes)(fakeReq({ query: { limit: '5', extra: 'x' } }), res, next);
 
     expect(next).toHaveBeenCalledWith();
-    expect(validated(res, noteSchemas.listNotes).query).toEqual({ limit: 5 });
+    expect(inputOf(res, noteSchemas.listNotes).query).toEqual({ q: undefined, sort: 'updatedAt', order: 'asc', limit: 5, page: 1, given: ['limit'] });
   });
 
   it('collects errors from every part into one 400', () => {
@@ -74,8 +70,8 @@ describe('validate', () => {
     expect(errorPassed(next).errors?.map((e) => e.name)).toEqual(['__proto__', 'n.$gt']);
   });
 
-  it('validated() throws when validate() did not run', () => {
-    expect(() => validated(fakeRes().res, noteSchemas.createNote)).toThrow(/validate\(\) did not run/);
+  it('inputOf() throws when validate() did not run', () => {
+    expect(() => inputOf(fakeRes().res, noteSchemas.createNote)).toThrow(/validate\(\) did not run/);
   });
 });
 
@@ -211,15 +207,16 @@ describe('verifyToken', () => {
     });
   });
 
-  it('puts the caller in res.locals.auth for a valid token of an existing user', async () => {
-    findUserByIdMock.mockResolvedValueOnce({ id: '42', name: 'Ann', email: 'a@b.co', createdAt: 1, updatedAt: 1 });
+  it('puts the caller into the request context for a valid token of an existing user', async () => {
+    const user = { id: '42', name: 'Ann', email: 'a@b.co', createdAt: 1, updatedAt: 1 };
+    findUserByIdMock.mockResolvedValueOnce(user);
     const { res } = fakeRes();
     const next = fakeNext();
 
     await verifyToken(fakeReq({ headers: { Authorization: `Bearer ${token()}` } }), res, next);
 
     expect(next).toHaveBeenCalledWith();
-    expect(authOf(res)).toEqual({ userId: '42', name: 'Ann' });
+    expect(callerOf(res)).toEqual(user);
     expect(findUserByIdMock).toHaveBeenCalledWith('42');
   });
 
@@ -231,49 +228,51 @@ describe('verifyToken', () => {
     });
   });
 
-  it('authOf() throws when verifyToken did not run', () => {
-    expect(() => authOf(fakeRes().res)).toThrow(/verifyToken did not run/);
+  it('throws 401 invalid_token with "expired" for an expired token, without asking the database', async () => {
+    findUserByIdMock.mockClear();
+    const expired = jwt.sign({ name: 'Ann', exp: Math.floor(Date.now() / 1000) - 10 }, config.jwt.key, { algorithm: 'HS256', subject: '42' });
+
+    await expect(verifyToken(fakeReq({ headers: { Authorization: `Bearer ${expired}` } }), fakeRes().res, fakeNext())).rejects.toMatchObject({
+      status: 401,
+      message: 'The access token has expired.',
+      headers: { 'WWW-Authenticate': 'Bearer realm="thunder-notes", error="invalid_token"' },
+    });
+    expect(findUserByIdMock).not.toHaveBeenCalled();
+  });
+
+  it('callerOf() throws when verifyToken did not run', () => {
+    expect(() => callerOf(fakeRes().res)).toThrow(/verifyToken did not run/);
   });
 });
 
 describe('validateNote', () => {
-  function authedRes() {
-    const made = fakeRes();
-    made.res.locals.auth = { userId: '7', name: 'Ann' };
-    return made;
-  }
+  it('throws the contract 404 for a non-decimal id, before any database work', () => {
+    let thrown: unknown;
+    try {
+      validateNote(fakeReq({ params: { id: 'abc' } }), fakeRes().res, fakeNext());
+    } catch (err) {
+      thrown = err;
+    }
 
-  it('throws the contract 404 for a non-decimal id without asking the database', async () => {
-    findOwnedNoteMock.mockClear();
-
-    await expect(validateNote(fakeReq({ params: { id: 'abc' } }), authedRes().res, fakeNext())).rejects.toMatchObject({
+    expect(thrown).toBeInstanceOf(DomainError);
+    expect(toAppError(thrown)).toMatchObject({
       status: 404,
       message: "Note with ID 'abc' does not exist.",
       links: [{ rel: 'notes', href: '/notes', method: 'GET' }],
     });
-    expect(findOwnedNoteMock).not.toHaveBeenCalled();
   });
 
-  it("asks for the caller's note and stores it in res.locals.note", async () => {
-    const note = { id: '3', text: 't', createdAt: 1, updatedAt: 2 };
-    findOwnedNoteMock.mockResolvedValueOnce(note);
-    const { res } = authedRes();
+  it('puts a decimal id into the request context and calls next()', () => {
+    const { res } = fakeRes();
     const next = fakeNext();
 
-    await validateNote(fakeReq({ params: { id: '3' } }), res, next);
+    validateNote(fakeReq({ params: { id: '3' } }), res, next);
 
-    expect(findOwnedNoteMock).toHaveBeenCalledWith('7', '3');
-    expect(noteOf(res)).toBe(note);
+    expect(noteIdOf(res)).toBe('3');
     expect(next).toHaveBeenCalledWith();
   });
 
-  it('throws 404 when the caller has no such note', async () => {
-    findOwnedNoteMock.mockResolvedValueOnce(null);
-
-    await expect(validateNote(fakeReq({ params: { id: '3' } }), authedRes().res, fakeNext())).rejects.toMatchObject({ status: 404 });
-  });
-
-  it('noteOf() throws when validateNote did not run', () => {
-    expect(() => noteOf(fakeRes().res)).toThrow(/validateNote did not run/);
+  it('noteIdOf() throws when validateNote did not run', () => {
+    expect(() => noteIdOf(fakeRes().res)).toThrow(/validateNote did not run/);
   });
 });
