@@ -1,13 +1,48 @@
-/** Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types). */
-module.exports = {
+/**
+ * Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types).
+ *
+ * Two projects, so that the inner loop can leave out the tests that start, kill and restart real
+ * processes: sigkill.test.ts (20 to 40 s) and crash.test.ts (15 s); server.test.ts takes 3 s
+ * but, like sigkill.test.ts, first rebuilds dist/ when src/ changed (another 25 s).
+ * - `npm test` (`jest --coverage`) runs both, with coverage and its 90 % line gate: CI and the README.
+ * - `npm run test:quick` (`jest --selectProjects quick --coverage=false`) runs the quick one,
+ *   without coverage. `--selectProjects` takes a list, so it must not be the script's last
+ *   option: it would swallow the paths in `npm run test:quick -- tests/api`.
+ * Browser tests have their own configuration (jest.e2e.config.js).
+ */
+
+/** The slow tests, chosen by measurement (`npx jest --json` per-file times); all others are quick. */
+const SLOW = ['tests/durability/sigkill.test.ts', 'tests/embedded-mongo/storage/crash.test.ts', 'tests/server.test.ts'];
+
+/**
+ * Coverage of src/ outside the embedded server. Needed twice: each project's decides which files
+ * are instrumented, the top-level one which files the report lists (untested ones at 0 %).
+ */
+const collectCoverageFrom = ['src/**/*.ts', '!src/embedded-mongo/**', '!src/server.ts'];
+
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  collectCoverageFrom,
+};
+
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'quick',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/e2e/', ...SLOW.map((file) => `<rootDir>/${file}`)],
+    },
+    {
+      ...shared,
+      displayName: 'slow',
+      testMatch: SLOW.map((file) => `<rootDir>/${file}`),
+    },
+  ],
   testTimeout: 30000,
-  collectCoverage: true,
-  collectCoverageFrom: ['src/**/*.ts', '!src/embedded-mongo/**', '!src/server.ts'],
+  collectCoverageFrom,
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: { global: { lines: 90 } },
 };

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { app } from '../../src/app';
 import { config } from '../../src/config';
 import { useTestDb } from '../helpers/db';
-import { errorNames, expectProblem, newUser, uniqueEmail } from './helpers';
+import { uniqueEmail } from '../helpers/ids';
+import { errorNames, expectProblem, newUser } from './helpers';
 
 useTestDb();
 

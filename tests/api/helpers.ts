@@ -1,14 +1,7 @@
 /** Arrange helpers for the API tests: fresh users with unique emails, tokens and notes. */
 import request from 'supertest';
 import { app } from '../../src/app';
-
-let counter = 0;
-
-/** An email no other test uses. */
-export function uniqueEmail(prefix = 'user'): string {
-  counter += 1;
-  return `${prefix}.${process.pid}.${Date.now().toString(36)}.${counter}@example.com`;
-}
+import { uniqueEmail } from '../helpers/ids';
 
 /** A registered, logged-in user. */
 export interface TestUser {

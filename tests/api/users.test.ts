@@ -2,7 +2,8 @@ import request from 'supertest';
 import { app } from '../../src/app';
 import { User } from '../../src/models/User';
 import { useTestDb } from '../helpers/db';
-import { errorNames, expectProblem, newUser, uniqueEmail } from './helpers';
+import { uniqueEmail } from '../helpers/ids';
+import { errorNames, expectProblem, newUser } from './helpers';
 
 useTestDb();
 

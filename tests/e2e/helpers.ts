@@ -1,12 +1,13 @@
 /**
- * Browser-test plumbing: a real server on a free port, Debian's Chromium, screenshots, and an
- * API client that (like the page) starts at `/` and follows links to arrange test data.
+ * Browser-test plumbing: `useBrowser()` (a real server on a free port and Debian's Chromium for
+ * the test file, a fresh page per test that must not log errors), screenshots, and an API
+ * client that (like the page) starts at `/` and follows links to arrange test data.
  */
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { uniqueEmail } from '../helpers/ids';
 import { freePort, ROOT, SERVER_ENTRY, waitForServer } from '../helpers/serverProcess';
 
 const CLIENT_BUNDLE = path.join(ROOT, 'client', 'dist', 'app.js');
@@ -23,7 +24,7 @@ export interface TestServer {
 }
 
 /** Starts `node dist/src/server.js` on a free port with an in-memory database and the demo data. */
-export async function startServer(): Promise<TestServer> {
+async function startServer(): Promise<TestServer> {
   if (!fs.existsSync(SERVER_ENTRY) || !fs.existsSync(CLIENT_BUNDLE)) {
     throw new Error('dist/ or client/dist/ is missing: run `npm run build` (npm run test:e2e does it for you)');
   }
@@ -49,35 +50,80 @@ export async function startServer(): Promise<TestServer> {
 }
 
 /** Launches Debian's Chromium headless, as CI installs it. */
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-}
-
 /**
  * Collects uncaught page errors and console errors (a CSP violation shows up as one). Chromium
  * also logs every 4xx answer as "Failed to load resource"; those are the API's answers, not faults.
  */
-export function watchForPageErrors(page: Page): string[] {
-  const errors: string[] = [];
+function watchForPageErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`console: ${msg.text()}`);
   });
-  return errors;
 }
 
-/** A unique email address, so tests never share a user. */
-export function uniqueEmail(prefix: string): string {
-  return `${prefix}-${crypto.randomBytes(5).toString('hex')}@example.com`;
+/** The browser set-up of one test file; see `useBrowser`. */
+export interface BrowserSession {
+  /** The server of this test file (started in beforeAll). */
+  readonly server: TestServer;
+  /** Opens a fresh context and page at this viewport size for the current test. */
+  open(viewport: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * Registers the hooks of a browser test file: beforeAll starts the server and Chromium, afterAll
+ * stops both. Each test opens its page with `open()`; afterEach closes it and expects that it
+ * logged no page or console errors (a CSP violation is one).
+ */
+export function useBrowser(): BrowserSession {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    context = undefined;
+    expect(pageErrors).toEqual([]);
+    pageErrors = [];
+  });
+
+  return {
+    get server() {
+      if (!server) throw new Error('the server is not running: use `server` inside hooks and tests, not at the top of the file');
+      return server;
+    },
+    async open(viewport) {
+      if (!browser) throw new Error('the browser is not running: call open() inside hooks and tests');
+      await context?.close(); // a second open() in one test; its page's errors still count
+      context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10000);
+      watchForPageErrors(page, pageErrors);
+      return page;
+    },
+  };
+}
+
+/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 interface ApiLink {

@@ -2,34 +2,20 @@
  * The page as a notes app: register, log in, page by links, search, sort, create, edit,
  * replace, delete, profile, log out, and the API's error messages, in Debian's Chromium.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { arrangeUser, DEMO, launchBrowser, logIn, screenshot, startServer, uniqueEmail, watchForPageErrors, type TestServer } from './helpers';
+import type { Page } from 'playwright-core';
+import { uniqueEmail } from '../helpers/ids';
+import { arrangeUser, DEMO, logIn, screenshot, useBrowser, type TestServer } from './helpers';
 
+const session = useBrowser();
 let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-let pageErrors: string[];
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+beforeAll(() => {
+  server = session.server;
 });
 
 beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  pageErrors = watchForPageErrors(page);
-});
-
-afterEach(async () => {
-  await context.close();
-  expect(pageErrors).toEqual([]);
+  page = await session.open({ width: 1280, height: 900 });
 });
 
 const notesList = () => page.locator('ul.notes > li .note-text');

@@ -3,34 +3,20 @@
  * including the 201 with Location, the 405 with Allow and the profile's 200 then 304. Also
  * the page at phone width.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO, launchBrowser, logIn, screenshot, startServer, watchForPageErrors, type TestServer } from './helpers';
+import type { Page } from 'playwright-core';
+import { DEMO, logIn, screenshot, useBrowser, type TestServer } from './helpers';
 
+const session = useBrowser();
 let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-let pageErrors: string[] = [];
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+beforeAll(() => {
+  server = session.server;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(pageErrors).toEqual([]);
-});
-
+/** Opens this test's page at a viewport size. */
 async function open(width: number, height: number): Promise<void> {
-  context = await browser.newContext({ viewport: { width, height } });
-  page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  pageErrors = watchForPageErrors(page);
+  page = await session.open({ width, height });
 }
 
 const stepHeading = () => page.locator('#walk-step-title');

@@ -5,9 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
-
-/** True when the suite runs against a real MongoDB instead of the embedded server. */
-export const usingRealMongo = Boolean(process.env.MONGODB_URI);
+import { usingRealMongo } from '../helpers/mongoTarget';
 
 /** `describe` for tests that inspect embedded-only internals. */
 export const describeEmbedded = usingRealMongo ? describe.skip : describe;

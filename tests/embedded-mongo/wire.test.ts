@@ -3,7 +3,8 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { BSON, type Document } from 'bson';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
-import { commandRecorder, describeEmbedded, usingRealMongo } from './helpers';
+import { usingRealMongo } from '../helpers/mongoTarget';
+import { commandRecorder, describeEmbedded } from './helpers';
 
 let server: EmbeddedServer | undefined;
 const recorder = commandRecorder();

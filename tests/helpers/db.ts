@@ -5,9 +5,7 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { connect, type DbHandle } from '../../src/db';
-
-/** Whether the suite runs against a real MongoDB instead of the embedded server. */
-export const usingRealMongo = (process.env.MONGODB_URI ?? '') !== '';
+import { usingRealMongo } from './mongoTarget';
 
 /** Connects mongoose for one test file; call the returned close() in afterAll. */
 export async function startTestDb(): Promise<DbHandle> {
