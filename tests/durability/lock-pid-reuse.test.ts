@@ -6,16 +6,16 @@
  * dist/src/server.js`, killed and started again on the same TN_DATA_DIR.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Mutation } from '../../src/embedded-mongo/storage/persistence';
 import { JournalPersistence } from '../../src/embedded-mongo/storage/journal';
+import { makeTempDir, removeDir } from '../helpers/tmp';
 
 let root: string;
 beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-lock-pid-'));
+  root = makeTempDir('tn-lock-pid-');
 });
-afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+afterEach(() => removeDir(root));
 
 const put: Mutation = { op: 'put', db: 'd', coll: 'notes', doc: { _id: 'n1', text: 'kept' } };
 

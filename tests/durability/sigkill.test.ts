@@ -7,12 +7,12 @@
  *
  * Everything goes through HTTP on 127.0.0.1. Set DURABILITY_REPORT=1 to print per-round counts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildIfNeeded, freePort, SERVER_ENTRY as ENTRY } from '../helpers/serverProcess';
+import { uniqueEmail } from '../helpers/ids';
+import { buildIfNeeded, SERVER_ENTRY as ENTRY, spawnServer, stopServer, waitForServer, type ServerProcess as Server } from '../helpers/serverProcess';
+import { makeTempDir, removeDir } from '../helpers/tmp';
 
 /** Fixed, so that a restarted server accepts what the first one signed and the env is complete. */
 const JWT_KEY = 'durability-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -29,25 +29,12 @@ const report = (line: string): void => {
   if (process.env.DURABILITY_REPORT) process.stdout.write(`[durability] ${line}\n`);
 };
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  baseUrl: string;
-  exited: Promise<Exit>;
-  stdout(): string;
-  stderr(): string;
-}
-
-const children = new Set<ChildProcess>();
+/** Servers not yet exited, killed in afterAll. */
+const running = new Set<Server>();
 let work: string;
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-durability-'));
+  work = makeTempDir('tn-durability-');
   // What `npm start` does first; compiles only when dist/ is older than the sources.
   try {
     await buildIfNeeded();
@@ -59,81 +46,33 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([...children].map((child) => killAndWait(child)));
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+  await Promise.all([...running].map((server) => stopServer(server, 'SIGKILL')));
+  if (work) removeDir(work);
 });
 
-function killAndWait(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
-
 /** Spawns `node dist/src/server.js` on `dataDir`; does not wait for it to listen. */
-async function spawnServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    TN_DATA_DIR: dataDir,
-    NODE_ENV: 'development',
-    TN_SEED_DEMO: 'false',
-    LOG_LEVEL: 'warn',
-    TN_JWT_PRIVATE_KEY: JWT_KEY,
-    MONGODB_URI: '',
-  };
-  // cwd outside the repository, so that no developer's .env is read.
-  const child = spawn(process.execPath, [ENTRY], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  if (child.pid === undefined) throw new Error('could not spawn the server');
-  return { child, pid: child.pid, baseUrl: `http://127.0.0.1:${port}`, exited, stdout: () => out, stderr: () => err };
+async function spawnOn(dataDir: string): Promise<Server> {
+  const server = await spawnServer({
+    env: { TN_DATA_DIR: dataDir, NODE_ENV: 'development', TN_SEED_DEMO: 'false', LOG_LEVEL: 'warn', TN_JWT_PRIVATE_KEY: JWT_KEY, MONGODB_URI: '' },
+    // Outside the repository, so that no developer's .env is read.
+    cwd: work,
+  });
+  running.add(server);
+  void server.exited.then(() => running.delete(server));
+  return server;
 }
 
-/** Polls GET / until the server answers 200; fails with its output if it exits or takes too long. */
-async function waitUntilListening(server: Server): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`server exited during start-up (${server.child.exitCode ?? server.child.signalCode}):\n${server.stderr()}\n${server.stdout()}`);
-    }
-    try {
-      const res = await fetch(`${server.baseUrl}/`, { signal: AbortSignal.timeout(5_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server did not answer GET / within ${START_TIMEOUT_MS} ms:\n${server.stderr()}\n${server.stdout()}`);
-}
-
+/** Spawns a server on `dataDir` and waits until it answers GET /. */
 async function startServer(dataDir: string): Promise<Server> {
-  const server = await spawnServer(dataDir);
-  try {
-    await waitUntilListening(server);
-  } catch (err) {
-    await killAndWait(server.child);
-    throw err;
-  }
+  const server = await spawnOn(dataDir);
+  const res = await waitForServer(server, START_TIMEOUT_MS);
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`GET / answered ${res.status}:\n${server.output()}`);
   return server;
 }
 
 async function sigkill(server: Server): Promise<void> {
-  server.child.kill('SIGKILL');
-  const exit = await server.exited;
+  const exit = await stopServer(server, 'SIGKILL');
   expect(exit.signal).toBe('SIGKILL');
 }
 
@@ -165,7 +104,7 @@ async function login(server: Server, email: string, password: string): Promise<s
 }
 
 async function registerAndLogin(server: Server): Promise<{ email: string; password: string; token: string }> {
-  const email = `durable-${crypto.randomBytes(5).toString('hex')}@example.com`;
+  const email = uniqueEmail('durable');
   const password = 'durable-pass-1234';
   const res = await call(server, 'POST', '/users', { name: 'Durable', email, password });
   expect(res.status).toBe(201);
@@ -329,7 +268,7 @@ describe('notes answered 201 survive SIGKILL of the server', () => {
     expect(stored).toBe(NOTES);
 
     // A second server on the same directory while `second` runs: exit 1, naming dir and pid.
-    const intruder = await spawnServer(dataDir);
+    const intruder = await spawnOn(dataDir);
     const timer = setTimeout(() => intruder.child.kill('SIGKILL'), START_TIMEOUT_MS);
     const exit = await intruder.exited;
     clearTimeout(timer);

@@ -3,12 +3,11 @@
  * the test file, a fresh page per test that must not log errors), screenshots, and an API
  * client that (like the page) starts at `/` and follows links to arrange test data.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { uniqueEmail } from '../helpers/ids';
-import { freePort, ROOT, SERVER_ENTRY, waitForServer } from '../helpers/serverProcess';
+import { ROOT, SERVER_ENTRY, spawnServer, stopServer, waitForServer } from '../helpers/serverProcess';
 
 const CLIENT_BUNDLE = path.join(ROOT, 'client', 'dist', 'app.js');
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
@@ -28,24 +27,15 @@ async function startServer(): Promise<TestServer> {
   if (!fs.existsSync(SERVER_ENTRY) || !fs.existsSync(CLIENT_BUNDLE)) {
     throw new Error('dist/ or client/dist/ is missing: run `npm run build` (npm run test:e2e does it for you)');
   }
-  const port = await freePort();
-  const env = { ...process.env, PORT: String(port), TN_DATA_DIR: ':memory:', NODE_ENV: 'development', MONGODB_URI: '' };
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const baseUrl = `http://localhost:${port}`;
-  await waitForServer(baseUrl, child, () => log);
+  const server = await spawnServer({ env: { TN_DATA_DIR: ':memory:', NODE_ENV: 'development', MONGODB_URI: '' } });
+  await waitForServer(server);
+  const baseUrl = `http://localhost:${server.port}`;
   return {
     baseUrl,
     clientUrl: `${baseUrl}/client/`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    async stop() {
+      await stopServer(server);
+    },
   };
 }
 

@@ -1,9 +1,9 @@
 /**
- * Running the built server as a child process, as `npm start` does: a free port, building when
- * dist/ is stale, and waiting until `GET /` answers. Shared by the start-up, durability and
- * browser tests.
+ * Running the built server as a child process, as `npm start` does: building when dist/ is
+ * stale, spawning it on a free port, waiting until `GET /` answers, and stopping it. Shared by
+ * the start-up, durability and browser tests.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -33,18 +33,94 @@ export function buildIfNeeded(): Promise<void> {
   );
 }
 
-/** Polls `GET baseUrl/` until it answers; fails early if the child exits. */
-export async function waitForServer(baseUrl: string, child: ChildProcess, output: () => string = () => '', timeoutMs = 30_000): Promise<Response> {
+/** How a child process ended: its exit code, or the signal that killed it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running `node dist/src/server.js`, made by `spawnServer`. */
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** Settles once the process has exited and its output is complete. */
+  exited: Promise<ProcessExit>;
+  stdout(): string;
+  stderr(): string;
+  /** stdout and stderr interleaved, as they arrived. */
+  output(): string;
+}
+
+export interface SpawnServerOptions {
+  /** Set over `process.env` (and over PORT); a variable set to undefined is left out. */
+  env?: NodeJS.ProcessEnv;
+  /** The working directory, where the server reads `.env` from; default ROOT, as `npm start`. */
+  cwd?: string;
+  /** Default: a free port. */
+  port?: number;
+}
+
+/** Spawns `node dist/src/server.js` with PORT and `env`, capturing its output; does not wait for it to listen. */
+export async function spawnServer({ env, cwd = ROOT, port }: SpawnServerOptions = {}): Promise<ServerProcess> {
+  const listenPort = port ?? (await freePort());
+  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env: { ...process.env, PORT: String(listenPort), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const captured = { stdout: '', stderr: '', output: '' };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].setEncoding('utf8');
+    child[stream].on('data', (chunk: string) => {
+      captured[stream] += chunk;
+      captured.output += chunk;
+    });
+  }
+  const exited = new Promise<ProcessExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  if (child.pid === undefined) throw new Error('could not spawn the server');
+  return {
+    child,
+    pid: child.pid,
+    port: listenPort,
+    baseUrl: `http://127.0.0.1:${listenPort}`,
+    exited,
+    stdout: () => captured.stdout,
+    stderr: () => captured.stderr,
+    output: () => captured.output,
+  };
+}
+
+/**
+ * Polls `GET /` until the server answers (5 s per attempt) and returns that answer. Fails with
+ * the server's output if it exits first, or if it does not answer within `timeoutMs` (then it
+ * is killed first).
+ */
+export async function waitForServer(server: ServerProcess, timeoutMs = 30_000): Promise<Response> {
+  const { child } = server;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${server.output()}`);
     try {
-      return await fetch(`${baseUrl}/`);
+      return await fetch(`${server.baseUrl}/`, { signal: AbortSignal.timeout(5_000) });
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`server did not answer GET / within ${timeoutMs / 1000} s:\n${output()}`);
+  await stopServer(server, 'SIGKILL');
+  throw new Error(`server did not answer GET / within ${timeoutMs / 1000} s:\n${server.output()}`);
+}
+
+/**
+ * Sends `signal` to the server unless it has already exited, and resolves once it has; if it
+ * still runs after `graceMs`, SIGKILL follows.
+ */
+export function stopServer(server: ServerProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<ProcessExit> {
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill(signal);
+    const fallback = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    void server.exited.then(() => clearTimeout(fallback));
+  }
+  return server.exited;
 }
 
 /** Resolves with the child's exit code once it has exited. */

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Long, ObjectId } from 'bson';
 import { JournalPersistence, type CompactionStep, type JournalOptions } from '../../../src/embedded-mongo/storage/journal';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
-import { captureLog, filesIn, killOwner, makeTempDir, MiniCatalog, recordOffsets, removeDir } from './helpers';
+import { makeTempDir, removeDir } from '../../helpers/tmp';
+import { captureLog, filesIn, killOwner, MiniCatalog, recordOffsets } from './helpers';
 
 let dir: string;
 beforeEach(() => {

@@ -11,7 +11,8 @@ import { MongoClient } from 'mongodb';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { JournalPersistence } from '../../../src/embedded-mongo/storage/journal';
 import { crashDoc } from './crash-model';
-import { makeTempDir, MiniCatalog, removeDir } from './helpers';
+import { makeTempDir, removeDir } from '../../helpers/tmp';
+import { MiniCatalog } from './helpers';
 
 const ROUNDS = 20;
 jest.setTimeout(60_000);

@@ -1,22 +1,11 @@
-/** Shared fixtures for the storage tests: temp directories, a tiny catalog, dead pids. */
+/** Shared fixtures for the storage tests: a tiny catalog, dead pids (temp directories: tests/helpers/tmp.ts). */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EJSON, type Document } from 'bson';
 import { HEADER_BYTES } from '../../../src/embedded-mongo/storage/framing';
 import { JournalPersistence, type JournalOptions } from '../../../src/embedded-mongo/storage/journal';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
-
-/** A fresh directory under the OS temp dir; remove it with `removeDir`. */
-export function makeTempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'thunder-journal-'));
-}
-
-/** Deletes a directory made by `makeTempDir`. */
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** The pid of a process that has already exited. */
 export function deadPid(): number {

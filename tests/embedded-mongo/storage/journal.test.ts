@@ -6,7 +6,8 @@ import { Binary, Decimal128, EJSON, Long, ObjectId } from 'bson';
 import { JournalPersistence } from '../../../src/embedded-mongo/storage/journal';
 import { HEADER_BYTES } from '../../../src/embedded-mongo/storage/framing';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
-import { captureLog, makeTempDir, openAndLoad, recordOffsets, removeDir } from './helpers';
+import { makeTempDir, removeDir } from '../../helpers/tmp';
+import { captureLog, openAndLoad, recordOffsets } from './helpers';
 
 let dir: string;
 beforeEach(() => {

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JournalPersistence } from '../../../src/embedded-mongo/storage/journal';
-import { captureLog, deadPid, filesIn, makeTempDir, removeDir } from './helpers';
+import { makeTempDir, removeDir } from '../../helpers/tmp';
+import { captureLog, deadPid, filesIn } from './helpers';
 
 let root: string;
 let dir: string;
