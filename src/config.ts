@@ -4,14 +4,51 @@
  * that names the variable.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
 dotenv.config({ quiet: true });
 
 const MIN_KEY_LENGTH = 32;
+/** TN_DB_PASSWORD's minimum length in production, when the embedded server listens on TCP. */
+const MIN_DB_PASSWORD_LENGTH = 16;
 
 const durationPattern = /^\d+(\s*(ms|s|m|h|d))?$/;
+
+/** Splits a comma-separated list, dropping empty items. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** `10.0.0.0/8`, `::1`, `192.0.2.7/32`: an IP address with an optional prefix length. */
+export function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function isAddressList(value: string): boolean {
+  return splitList(value).every(isCidr);
+}
+
+function isTrustProxy(value: string): boolean {
+  if (/^(true|false|\d+)$/.test(value)) return true;
+  const names = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  return splitList(value).every((item) => names.has(item) || isCidr(item));
+}
+
+/** Express's `trust proxy` setting from its text form: a boolean, a hop count, or a list. */
+function trustProxySetting(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return splitList(value);
+}
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -28,7 +65,39 @@ const envSchema = z.object({
   TN_ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(4_194_304).optional(),
   TN_SEED_DEMO: z.enum(['true', 'false']).optional(),
   TN_JOURNAL_MAX_MB: z.coerce.number().positive().default(64),
+  TN_DB_LISTEN: z.enum(['socket', 'tcp']).default('socket'),
+  TN_DB_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  TN_DB_PORT: z.coerce.number().int().min(0).max(65535).default(27017),
+  TN_DB_USER: z.string().trim().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -').default('thunder-notes'),
+  TN_DB_PASSWORD: z.string().default('').refine((v) => /^[\x20-\x7e]*$/.test(v), 'must be printable ASCII (SCRAM would otherwise need SASLprep)'),
+  TN_DB_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  TN_DB_IDLE_TIMEOUT: z
+    .string()
+    .trim()
+    .regex(durationPattern, 'must be a number of seconds or like 10m')
+    .default('10m')
+    // Above the driver's 10 s heartbeat with margin, or its monitoring connection would be cut.
+    .refine((v) => durationPattern.test(v) && parseDurationSeconds(v) >= 60, 'must be at least 60 seconds'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  TN_LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  TN_ACCESS_LOG: z.enum(['true', 'false']).default('true'),
+  TN_TRUST_PROXY: z.string().trim().default('loopback').refine(isTrustProxy, 'must be true, false, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal'),
+  TN_RATE_LIMIT_AUTH_PER_CLIENT: z.coerce.number().int().min(1).optional(),
+  TN_RATE_LIMIT_AUTH_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).optional(),
+  TN_RATE_LIMIT_AUTH_WINDOW: z.string().trim().regex(durationPattern, 'must be a number of seconds or like 15m, 1h').default('15m'),
+  TN_RATE_LIMIT_REGISTER_PER_CLIENT: z.coerce.number().int().min(1).optional(),
+  TN_RATE_LIMIT_REGISTER_WINDOW: z.string().trim().regex(durationPattern, 'must be a number of seconds or like 15m, 1h').default('1h'),
+  TN_RATE_LIMIT_REFUSAL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).optional(),
+  TN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  TN_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  TN_METRICS_ALLOW: z.string().trim().default('127.0.0.0/8,::1').refine(isAddressList, 'must be a comma-separated list of IP addresses or CIDRs'),
+  TN_METRICS_TOKEN: z.string().default('').refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters when set'),
+  TN_METRICS_DB_COMMANDS: z.enum(['true', 'false']).default('true'),
+  TN_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(20_000),
+  TN_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
+  TN_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
+  TN_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  TN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
 });
 
 /** Turns `15m`, `1h`, `3600` into seconds. */
@@ -70,6 +139,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (isProduction && (argonTime < 2 || argonMemory < 19_456)) {
     throw new Error('Invalid configuration: TN_ARGON2_TIME_COST/TN_ARGON2_MEMORY_KIB are below the production minimum (2, 19456)');
   }
+  // Node refuses a headers timeout longer than the whole request's.
+  if (e.TN_HTTP_HEADERS_TIMEOUT_MS > e.TN_HTTP_REQUEST_TIMEOUT_MS) {
+    throw new Error('Invalid configuration: TN_HTTP_HEADERS_TIMEOUT_MS must not exceed TN_HTTP_REQUEST_TIMEOUT_MS');
+  }
+
+  // A TCP listener is reachable by every local process: it must require a password (a socket needs none).
+  if (e.TN_DB_LISTEN === 'tcp' && e.MONGODB_URI === '') {
+    if (e.TN_DB_PASSWORD === '') throw new Error('Invalid configuration: TN_DB_PASSWORD is required when TN_DB_LISTEN=tcp');
+    if (e.TN_DB_PASSWORD.length < MIN_DB_PASSWORD_LENGTH) {
+      if (isProduction) {
+        throw new Error(`Invalid configuration: TN_DB_PASSWORD must be at least ${MIN_DB_PASSWORD_LENGTH} characters in production`);
+      }
+      warnings.push(`TN_DB_PASSWORD is shorter than ${MIN_DB_PASSWORD_LENGTH} characters; production refuses it`);
+    }
+  }
 
   return Object.freeze({
     env: e.NODE_ENV,
@@ -80,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       uri: e.MONGODB_URI,
       dataDir: e.TN_DATA_DIR,
       journalMaxBytes: Math.round(e.TN_JOURNAL_MAX_MB * 1024 * 1024),
+      // How the embedded server listens (MONGODB_URI empty): a private Unix socket, or TCP with a password.
+      embedded: Object.freeze({
+        listen: e.TN_DB_LISTEN,
+        host: e.TN_DB_HOST,
+        port: e.TN_DB_PORT,
+        credentials: e.TN_DB_LISTEN === 'tcp' ? Object.freeze({ user: e.TN_DB_USER, password: e.TN_DB_PASSWORD }) : undefined,
+        maxConnections: e.TN_DB_MAX_CONNECTIONS,
+        idleTimeoutMs: parseDurationSeconds(e.TN_DB_IDLE_TIMEOUT) * 1000,
+      }),
     }),
     jwt: Object.freeze({
       key: crypto.createSecretKey(Buffer.from(jwtKey, 'utf8')),
@@ -88,6 +181,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     argon2: Object.freeze({ timeCost: argonTime, memoryCost: argonMemory }),
     seedDemo: !isProduction && e.TN_SEED_DEMO !== 'false',
     logLevel: e.LOG_LEVEL ?? (isTest ? 'silent' : 'info'),
+    // Pretty lines for a person at a terminal in development; JSON for log collectors elsewhere.
+    logFormat: e.TN_LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    accessLog: e.TN_ACCESS_LOG === 'true',
+    trustProxy: trustProxySetting(e.TN_TRUST_PROXY),
+    // Under NODE_ENV=test the limits default to numbers no suite reaches (as argon2 is cheap there):
+    // the suites register and log in hundreds of times from 127.0.0.1. Tests of the limits set their own.
+    rateLimits: Object.freeze({
+      authPerClient: e.TN_RATE_LIMIT_AUTH_PER_CLIENT ?? (isTest ? 1_000_000 : 100),
+      authFailuresPerAccount: e.TN_RATE_LIMIT_AUTH_FAILURES_PER_ACCOUNT ?? (isTest ? 1_000_000 : 10),
+      authWindowMs: parseDurationSeconds(e.TN_RATE_LIMIT_AUTH_WINDOW) * 1000,
+      registerPerClient: e.TN_RATE_LIMIT_REGISTER_PER_CLIENT ?? (isTest ? 1_000_000 : 20),
+      registerWindowMs: parseDurationSeconds(e.TN_RATE_LIMIT_REGISTER_WINDOW) * 1000,
+      refusalDelayMs: e.TN_RATE_LIMIT_REFUSAL_DELAY_MS ?? (isTest ? 0 : 1000),
+    }),
+    hashPool: Object.freeze({ concurrency: e.TN_HASH_CONCURRENCY, queue: e.TN_HASH_QUEUE }),
+    metrics: Object.freeze({
+      allow: Object.freeze(splitList(e.TN_METRICS_ALLOW)),
+      token: e.TN_METRICS_TOKEN,
+      // The driver's command monitoring costs about 25 µs of CPU per command (it builds an event
+      // and fully decodes every reply); it can be turned off where that matters more than the metric.
+      dbCommands: e.TN_METRICS_DB_COMMANDS === 'true',
+    }),
+    http: Object.freeze({
+      headersTimeoutMs: e.TN_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.TN_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.TN_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.TN_HTTP_MAX_CONNECTIONS,
+    }),
+    shutdownTimeoutMs: e.TN_SHUTDOWN_TIMEOUT_MS,
     warnings: Object.freeze(warnings),
   });
 }

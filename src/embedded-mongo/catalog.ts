@@ -7,6 +7,7 @@
 import { Collection, ID_INDEX, type QueryStats } from './collection';
 import { SecondaryIndex } from './indexes';
 import type { Mutation } from './storage/persistence';
+import { Uncommitted, type Undo } from './uncommitted';
 import { deepCopy } from './values';
 
 export { Collection, ID_INDEX, equalityValue, type Plan, type QueryStats } from './collection';
@@ -15,6 +16,8 @@ export { Collection, ID_INDEX, equalityValue, type Plan, type QueryStats } from 
 export class Catalog {
   readonly dbs = new Map<string, Map<string, Collection>>();
   readonly stats: QueryStats = { docsExamined: 0, indexedQueries: 0, collectionScans: 0 };
+  /** Changes applied here that are not durable yet (used only with a persistence that can fail). */
+  readonly uncommitted = new Uncommitted();
 
   /** The collection, or undefined if it does not exist. */
   get(db: string, coll: string): Collection | undefined {
@@ -47,33 +50,126 @@ export class Catalog {
  * contract requires: replaying a mutation twice leaves the same state.
  */
 export function applyMutation(catalog: Catalog, m: Mutation): void {
+  applyAndUndo(catalog, m, false);
+}
+
+/**
+ * Applies one mutation and returns how to take it back exactly (uncommitted.ts): the previous
+ * document or its absence, the dropped collection, database or index object itself, at its old
+ * place in natural and listing order. Undos are run newest first, so each finds the catalog as
+ * its mutation left it.
+ */
+export function applyWithUndo(catalog: Catalog, m: Mutation): Undo {
+  return applyAndUndo(catalog, m, true) ?? noop;
+}
+
+const noop: Undo = () => undefined;
+
+function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | undefined {
   switch (m.op) {
-    case 'createCollection':
+    case 'createCollection': {
+      const undo = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
       catalog.ensure(m.db, m.coll);
-      return;
-    case 'dropCollection':
-      catalog.dbs.get(m.db)?.delete(m.coll);
-      return;
-    case 'dropDatabase':
+      return undo;
+    }
+    case 'dropCollection': {
+      const colls = catalog.dbs.get(m.db);
+      const c = colls?.get(m.coll);
+      if (!colls || !c) return undefined;
+      const at = wantUndo ? indexOfKey(colls, m.coll) : 0;
+      colls.delete(m.coll);
+      if (!wantUndo) return undefined;
+      return () => {
+        if (!catalog.dbs.has(m.db)) catalog.dbs.set(m.db, colls);
+        insertAt(catalog.dbs.get(m.db) ?? colls, m.coll, c, at);
+      };
+    }
+    case 'dropDatabase': {
+      const colls = catalog.dbs.get(m.db);
+      if (!colls) return undefined;
+      const at = wantUndo ? indexOfKey(catalog.dbs, m.db) : 0;
       catalog.dbs.delete(m.db);
-      return;
+      return wantUndo ? () => void insertAt(catalog.dbs, m.db, colls, at) : undefined;
+    }
     case 'createIndex': {
+      const created = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
       const c = catalog.ensure(m.db, m.coll);
-      if (m.index.name === ID_INDEX.name) return;
+      if (m.index.name === ID_INDEX.name) return created;
+      const previous = c.indexes.get(m.index.name);
       const index = new SecondaryIndex({ ...m.index, key: { ...m.index.key } });
       for (const [id, doc] of c.docs) index.add(doc, id);
+      // Replacing an index of the same name keeps its place in listIndexes, as set() does.
       c.indexes.set(m.index.name, index);
-      return;
+      if (!wantUndo) return undefined;
+      return () => {
+        if (previous) c.indexes.set(m.index.name, previous);
+        else c.indexes.delete(m.index.name);
+        created?.();
+      };
     }
-    case 'dropIndex':
-      catalog.get(m.db, m.coll)?.indexes.delete(m.name);
-      return;
-    case 'put':
+    case 'dropIndex': {
+      const c = catalog.get(m.db, m.coll);
+      const previous = c?.indexes.get(m.name);
+      if (!c || !previous) return undefined;
+      const at = wantUndo ? indexOfKey(c.indexes, m.name) : 0;
+      c.indexes.delete(m.name);
+      return wantUndo ? () => void insertAt(c.indexes, m.name, previous, at) : undefined;
+    }
+    case 'put': {
+      const created = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
+      const c = catalog.ensure(m.db, m.coll);
+      const previous = wantUndo ? c.byId(m.doc._id) : undefined;
       // A private copy: the mutation object may still be read by the journal afterwards.
-      catalog.ensure(m.db, m.coll).put(deepCopy(m.doc));
-      return;
-    case 'delete':
-      catalog.get(m.db, m.coll)?.remove(m.id);
-      return;
+      c.put(deepCopy(m.doc));
+      if (!wantUndo) return undefined;
+      return () => {
+        // Stored documents are never changed in place, so `previous` is exactly what was there.
+        if (previous) c.put(previous);
+        else c.remove(m.doc._id);
+        created?.();
+      };
+    }
+    case 'delete': {
+      const c = catalog.get(m.db, m.coll);
+      const removed = c?.remove(m.id);
+      if (!c || !removed || !wantUndo) return undefined;
+      return () => {
+        c.restore(removed.doc, removed.seq);
+        return c;
+      };
+    }
   }
+}
+
+/** If `db.coll` does not exist yet, how to remove it (and its database, if that is new too) again. */
+function undoCreation(catalog: Catalog, db: string, coll: string): Undo | undefined {
+  if (catalog.get(db, coll)) return undefined;
+  const newDb = !catalog.dbs.has(db);
+  return () => {
+    const colls = catalog.dbs.get(db);
+    colls?.delete(coll);
+    if (newDb && colls?.size === 0) catalog.dbs.delete(db);
+  };
+}
+
+/** Position of `key` in the map's iteration order (the order listings show). */
+function indexOfKey<K, V>(map: Map<K, V>, key: K): number {
+  let i = 0;
+  for (const k of map.keys()) {
+    if (k === key) return i;
+    i++;
+  }
+  return i;
+}
+
+/** Puts `key` back at position `at` of the map's iteration order. */
+function insertAt<K, V>(map: Map<K, V>, key: K, value: V, at: number): void {
+  if (at >= map.size) {
+    map.set(key, value);
+    return;
+  }
+  const entries = [...map];
+  entries.splice(at, 0, [key, value]);
+  map.clear();
+  for (const [k, v] of entries) map.set(k, v);
 }

@@ -46,6 +46,8 @@ export class Collection {
   /** Insertion sequence per id-key: the natural order of index results. */
   private readonly order = new Map<string, number>();
   private nextSeq = 0;
+  /** A restored document sits at the end of `docs` instead of at its place in natural order. */
+  private unordered = false;
 
   constructor(
     readonly db: string,
@@ -66,14 +68,37 @@ export class Collection {
     this.docs.set(id, doc);
   }
 
-  /** Removes the document with this `_id`, if any, from the map and every index. */
-  remove(idValue: unknown): void {
+  /** Removes the document with this `_id`, if any, from the map and every index; returns it and its place in natural order. */
+  remove(idValue: unknown): { doc: Document; seq: number } | undefined {
     const id = keyOf(idValue);
     const old = this.docs.get(id);
-    if (!old) return;
+    if (!old) return undefined;
     for (const index of this.indexes.values()) index.remove(old, id);
+    const seq = this.order.get(id) ?? 0;
     this.docs.delete(id);
     this.order.delete(id);
+    return { doc: old, seq };
+  }
+
+  /**
+   * Puts back a removed document at its old place in natural order (`seq` from `remove`). The map
+   * keeps documents in that order; call `restoreOrder` once all restores are done.
+   */
+  restore(doc: Document, seq: number): void {
+    const id = keyOf(doc._id);
+    for (const index of this.indexes.values()) index.add(doc, id);
+    this.docs.set(id, doc);
+    this.order.set(id, seq);
+    if (seq < this.nextSeq - 1) this.unordered = true;
+  }
+
+  /** Re-sorts the document map by natural order after `restore`s that put documents back in the middle. */
+  restoreOrder(): void {
+    if (!this.unordered) return;
+    this.unordered = false;
+    const sorted = [...this.docs].sort(([a], [b]) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+    this.docs.clear();
+    for (const [id, doc] of sorted) this.docs.set(id, doc);
   }
 
   /** All index definitions, `_id_` first. */

@@ -21,6 +21,13 @@ export const Codes = {
   IndexKeySpecsConflict: 86,
   NotImplemented: 238,
   DuplicateKey: 11000,
+  // Storage limits and failures (commands/writes.ts, commands/context.ts).
+  Overflow: 15,
+  WriteConcernFailed: 64,
+  BSONObjectTooLarge: 10334,
+  OutOfDiskSpace: 14031,
+  Location17419: 17419,
+  Location17420: 17420,
   InternalError: 1,
 } as const;
 

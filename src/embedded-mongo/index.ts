@@ -1,17 +1,24 @@
 /**
  * An embedded MongoDB-compatible server: speaks the wire protocol the official driver uses,
- * keeps data in memory, and records every change through a `Persistence`.
+ * keeps data in memory, and records every change through a `Persistence`. It listens on a
+ * Unix domain socket in a private directory (only this user can connect) unless asked for TCP,
+ * where it can require SCRAM-SHA-256 authentication.
  */
+import os from 'node:os';
 import path from 'node:path';
+import { ScramAuthenticator, type Credentials } from './auth';
 import { Catalog, applyMutation, type QueryStats } from './catalog';
 import { CursorStore } from './cursors';
-import { WireServer, type LogFn } from './server';
+import { WireServer, type ListenTarget, type LogFn, type WireLimits, type WireStats } from './server';
+import { createSocketDir, removeStaleSocketDirs, type SocketDir } from './socket-dir';
 import { JournalPersistence } from './storage/journal';
-import { MemoryPersistence, type Persistence } from './storage/persistence';
+import { MemoryPersistence, type Persistence, type PersistenceHealth, type StorageStats } from './storage/persistence';
 
 export { DESERIALIZE_OPTIONS, SERIALIZE_OPTIONS } from './bson-options';
-export type { Mutation, Persistence, IndexSpec } from './storage/persistence';
+export type { Mutation, Persistence, PersistenceHealth, IndexSpec, StorageStats } from './storage/persistence';
 export type { QueryStats } from './catalog';
+export type { Credentials } from './auth';
+export { DEFAULT_WIRE_LIMITS, type WireLimits, type WireStats } from './server';
 
 /** Where the server keeps its data: a directory (or `:memory:`), or a persistence of the caller's. */
 export type StorageOptions =
@@ -29,24 +36,67 @@ export type StorageOptions =
       journalMaxBytes?: never;
     };
 
+/** Where the server listens. */
+export type ListenOptions =
+  | {
+      /**
+       * `socket` (the default): a Unix domain socket in a new directory private to this user
+       * (0700) under `socketParentDir`, removed on close. Only this user (and root) can connect.
+       */
+      listen?: 'socket';
+      /** Where the private directory is made; the OS temporary directory by default. */
+      socketParentDir?: string;
+      host?: never;
+      port?: never;
+    }
+  | {
+      /** `tcp`: for tools and tests. Give `credentials`, or any local process can connect. */
+      listen: 'tcp';
+      /** Interface to listen on; 127.0.0.1 by default. */
+      host?: string;
+      /** TCP port; 0 (the default) picks a free one. */
+      port?: number;
+      socketParentDir?: never;
+    };
+
 /** How to start the server. */
-export type EmbeddedServerOptions = StorageOptions & {
-  /** Interface to listen on; 127.0.0.1 by default. */
-  host?: string;
-  /** TCP port; 0 (the default) picks a free one. */
-  port?: number;
-  log?: LogFn;
-  /** Called with the name of every command received (first field of the command document). */
-  onCommand?: (name: string) => void;
-};
+export type EmbeddedServerOptions = StorageOptions &
+  ListenOptions & {
+    /**
+     * When set, every connection must authenticate with SCRAM-SHA-256 as this user of the
+     * `admin` database (`mongodb://user:password@host:port/?authSource=admin`) before any
+     * command other than hello, ping, buildInfo, saslStart and saslContinue.
+     */
+    credentials?: Credentials;
+    /** Connection limits; see DEFAULT_WIRE_LIMITS for the defaults. */
+    limits?: Partial<WireLimits>;
+    log?: LogFn;
+    /** Called with the name of every command received (first field of the command document). */
+    onCommand?: (name: string) => void;
+  };
 
 /** A running server. */
 export interface EmbeddedServer {
-  /** Connection string for the driver, e.g. mongodb://127.0.0.1:27017 */
+  /**
+   * Connection string for the driver, without credentials: `mongodb://%2Ftmp%2F…%2Fmongodb.sock`
+   * for the socket (its path percent-encoded), `mongodb://127.0.0.1:27017` for TCP.
+   */
   uri: string;
+  /** The TCP port; 0 on a Unix socket. */
   port: number;
+  /** The Unix socket's path; undefined on TCP. */
+  socketPath: string | undefined;
   /** Query planner counters (how many documents queries examined, index vs scan). */
   readonly stats: Readonly<QueryStats>;
+  /** Network counters: open connections, buffered bytes, refusals, timeouts, failed authentications. */
+  readonly wireStats: Readonly<WireStats>;
+  /**
+   * Whether the storage takes writes now: `{writable: false, lastError, errorCode, since}` from a
+   * failed journal write (a full disk...) until the journal has recovered by itself (storage/journal.ts).
+   */
+  health(): PersistenceHealth;
+  /** The storage's cumulative counters (commits, fsyncs, fsync time); null when it keeps none (`:memory:`). */
+  storageStats(): StorageStats | null;
   /** Closes connections, the listener and the persistence. */
   close(): Promise<void>;
 }
@@ -58,34 +108,79 @@ function persistenceFor(opts: EmbeddedServerOptions, log: LogFn): Persistence {
   return new JournalPersistence({ dir: path.resolve(opts.dataDir), maxJournalBytes: opts.journalMaxBytes, log });
 }
 
+/** Parent directories already swept for crashed runs' socket directories (once per process is enough). */
+const sweptParents = new Set<string>();
+
 /** Loads the persisted state, then listens for driver connections. */
 export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
-  const host = opts.host ?? '127.0.0.1';
   const log: LogFn = opts.log ?? (() => {});
+  // Before anything is opened, so that bad credentials leave nothing to clean up.
+  const authenticator = opts.credentials ? new ScramAuthenticator(opts.credentials) : undefined;
   const persistence = persistenceFor(opts, log);
   const catalog = new Catalog();
   const cursors = new CursorStore();
-  const server = new WireServer({ catalog, cursors, persistence, log, onCommand: opts.onCommand });
+  let server: WireServer;
+  try {
+    server = new WireServer({ catalog, cursors, persistence, log, onCommand: opts.onCommand }, { limits: opts.limits, authenticator });
+  } catch (err) {
+    await persistence.close();
+    throw err;
+  }
+  let socketDir: SocketDir | undefined;
+  // A process that exits without close() (an uncaught error, process.exit) still removes its socket directory.
+  const removeOnExit = () => socketDir?.remove();
   let port: number;
   try {
     await persistence.load((m) => applyMutation(catalog, m));
     persistence.setSnapshotSource(() => catalog.snapshot());
-    port = await server.listen(host, opts.port ?? 0);
+    let target: ListenTarget;
+    if (opts.listen === 'tcp') {
+      target = { kind: 'tcp', host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 };
+    } else {
+      const parent = path.resolve(opts.socketParentDir ?? os.tmpdir());
+      if (!sweptParents.has(parent)) {
+        sweptParents.add(parent);
+        await removeStaleSocketDirs(parent, (msg) => log('info', msg));
+      }
+      socketDir = createSocketDir(parent);
+      process.once('exit', removeOnExit);
+      target = { kind: 'socket', path: socketDir.socketPath };
+    }
+    port = await server.listen(target);
   } catch (err) {
     // Release the persistence's files and locks so a retry (or another process) can open them.
+    await server.close().catch(() => undefined);
+    process.off('exit', removeOnExit);
+    socketDir?.remove();
     await persistence.close();
     throw err;
   }
-  const uriHost = host.includes(':') ? `[${host}]` : host;
-  log('info', `embedded MongoDB-compatible server listening on ${uriHost}:${port}`);
+  let uri: string;
+  let where: string;
+  if (socketDir) {
+    uri = `mongodb://${encodeURIComponent(socketDir.socketPath)}`;
+    where = `on the Unix socket ${socketDir.socketPath} (directory private to this user)`;
+  } else {
+    const host = opts.host ?? '127.0.0.1';
+    const uriHost = host.includes(':') ? `[${host}]` : host;
+    uri = `mongodb://${uriHost}:${port}`;
+    where = `on ${uriHost}:${port} (TCP, ${authenticator ? 'SCRAM-SHA-256 authentication required' : 'WITHOUT authentication: any local process can connect'})`;
+  }
+  log(authenticator || socketDir ? 'info' : 'warn', `embedded MongoDB-compatible server listening ${where}`);
   let closing: Promise<void> | undefined;
   return {
-    uri: `mongodb://${uriHost}:${port}`,
+    uri,
     port,
+    socketPath: socketDir?.socketPath,
     stats: catalog.stats,
+    wireStats: server.stats,
+    health: () => persistence.health?.() ?? { writable: true },
+    storageStats: () => persistence.stats?.() ?? null,
     close() {
       closing ??= (async () => {
         await server.close();
+        process.off('exit', removeOnExit);
+        socketDir?.remove();
         cursors.clear();
         await persistence.close();
       })();

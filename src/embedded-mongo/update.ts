@@ -7,7 +7,19 @@ import { Long, ObjectId, type Document } from 'bson';
 import { updateOne, type Modifier } from 'mingo/updater';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
-import { deepCopy, getPath, isPlainObject, keyOf, setPath } from './values';
+import { deepCopy, exceedsDepth, getPath, isPlainObject, keyOf, MAX_STORED_DEPTH, setPath } from './values';
+
+/**
+ * Operator updates and filters nest a few levels around the values they store (`{$push: {a:
+ * {$each: [...]}}}`), so they may be this much deeper than a storable document. Anything deeper
+ * could only produce a document MongoDB refuses anyway, and is refused before it is copied or
+ * handed to mingo, both of which recurse.
+ */
+const MAX_INPUT_DEPTH = MAX_STORED_DEPTH + 10;
+
+function tooDeep(): CommandError {
+  return new CommandError('Overflow', `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`);
+}
 
 /** True when `u` is an operator update (`{$set: ...}`), false for a replacement document. */
 export function isOperatorUpdate(u: Document): boolean {
@@ -22,6 +34,12 @@ export function validateUpdate(u: unknown): asserts u is Document {
   const keys = Object.keys(u);
   const ops = keys.filter((k) => k.startsWith('$')).length;
   if (ops > 0 && ops < keys.length) throw new CommandError('FailedToParse', 'update mixes operators and fields');
+  if (exceedsDepth(u, ops > 0 ? MAX_INPUT_DEPTH : MAX_STORED_DEPTH)) throw tooDeep();
+  // A dotted path creates one level per part.
+  for (const k of keys) {
+    const fields: unknown = u[k];
+    if (ops > 0 && isPlainObject(fields) && Object.keys(fields).some((path) => path.split('.').length > MAX_INPUT_DEPTH)) throw tooDeep();
+  }
 }
 
 /**
@@ -85,6 +103,7 @@ function incLongs(doc: Document, inc: Document): Document {
  * inside a top-level `$and`), including `_id`, which mingo's `$set` would refuse to write.
  */
 export function upsertSeed(filter: Document): Document {
+  if (exceedsDepth(filter, MAX_INPUT_DEPTH) || Object.keys(filter).some((path) => path.split('.').length > MAX_INPUT_DEPTH)) throw tooDeep();
   const seed: Document = {};
   addEqualities(filter, seed);
   return seed;

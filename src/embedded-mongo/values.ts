@@ -123,3 +123,35 @@ export function formatValue(value: unknown): string {
   }
   return String(value);
 }
+
+/** MongoDB's limit on the nesting of a stored document (BSONDepth::getMaxDepthForUserStorage). */
+export const MAX_STORED_DEPTH = 100;
+
+/**
+ * Whether `doc` nests deeper than `max` levels, counted as MongoDB does: the document itself is
+ * level 1, each non-empty object or array inside adds one, empty ones do not count. Iterative,
+ * so a document far deeper than the call stack is measured without overflowing it, and it stops
+ * as soon as the limit is passed.
+ */
+export function exceedsDepth(doc: unknown, max: number = MAX_STORED_DEPTH): boolean {
+  const stack: Array<{ values: unknown[]; i: number }> = [{ values: childrenOf(doc), i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.values.length) {
+      stack.pop();
+      continue;
+    }
+    const children = childrenOf(top.values[top.i++]);
+    if (children.length === 0) continue;
+    if (stack.length >= max) return true;
+    stack.push({ values: children, i: 0 });
+  }
+  return false;
+}
+
+/** The values inside a plain object or array; none for anything else (BSON values are leaves). */
+function childrenOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (isPlainObject(value)) return Object.values(value);
+  return [];
+}

@@ -33,11 +33,25 @@ export class ProtocolError extends Error {}
 
 /**
  * Accumulates chunks and yields complete frames, whatever the TCP chunking: a frame split over
- * several chunks, or several frames in one chunk.
+ * several chunks, or several frames in one chunk. A frame that declares more than
+ * `maxMessageSize` bytes is refused as soon as its length is read, before it is buffered.
  */
 export class FrameReader {
   private pending: Buffer[] = [];
   private pendingSize = 0;
+
+  /** @param maxMessageSize the largest frame accepted; raise it with {@link setMaxMessageSize}. */
+  constructor(private maxMessageSize = MAX_MESSAGE_SIZE) {}
+
+  /** Bytes received but not yet returned as a frame (the start of an incomplete frame). */
+  get bufferedBytes(): number {
+    return this.pendingSize;
+  }
+
+  /** Changes the frame size limit (e.g. once a connection has authenticated); never above 48 MB. */
+  setMaxMessageSize(size: number): void {
+    this.maxMessageSize = Math.min(size, MAX_MESSAGE_SIZE);
+  }
 
   /** Adds a chunk; returns the complete frames it finished (possibly none). */
   push(chunk: Buffer): Buffer[] {
@@ -48,7 +62,8 @@ export class FrameReader {
       if (this.pendingSize < 4) break;
       if (this.pending[0].length < 4) this.flatten();
       const size = this.pending[0].readInt32LE(0);
-      if (size < HEADER_SIZE || size > MAX_MESSAGE_SIZE) throw new ProtocolError(`invalid message length ${size}`);
+      if (size < HEADER_SIZE) throw new ProtocolError(`invalid message length ${size}`);
+      if (size > this.maxMessageSize) throw new ProtocolError(`message length ${size} exceeds the limit of ${this.maxMessageSize} bytes`);
       if (this.pendingSize < size) break;
       if (this.pending[0].length < size) this.flatten();
       const head = this.pending[0];
@@ -58,6 +73,12 @@ export class FrameReader {
       this.pendingSize -= size;
     }
     return frames;
+  }
+
+  /** Drops whatever is buffered, so a closed connection holds no memory. */
+  clear(): void {
+    this.pending = [];
+    this.pendingSize = 0;
   }
 
   private flatten(): void {

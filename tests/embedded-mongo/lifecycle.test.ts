@@ -48,7 +48,7 @@ describeEmbedded('server lifecycle (embedded only)', () => {
   test('20 start/connect/write/disconnect/close cycles leave no TCP handles behind', async () => {
     const before = tcpHandles();
     for (let i = 0; i < 20; i++) {
-      const server = await startEmbeddedServer({ onCommand: recorder.onCommand });
+      const server = await startEmbeddedServer({ listen: 'tcp', onCommand: recorder.onCommand });
       const conn = await mongoose.createConnection(server.uri, { dbName: 'cycle' }).asPromise();
       await conn.db!.collection('things').insertOne({ i });
       await conn.close();
@@ -60,7 +60,7 @@ describeEmbedded('server lifecycle (embedded only)', () => {
 
   test('close() also drops connections a client left open', async () => {
     const before = tcpHandles();
-    const server = await startEmbeddedServer({ onCommand: recorder.onCommand });
+    const server = await startEmbeddedServer({ listen: 'tcp', onCommand: recorder.onCommand });
     const conn = await mongoose.createConnection(server.uri, { dbName: 'left-open' }).asPromise();
     await conn.db!.collection('x').insertOne({ a: 1 });
     await server.close();
@@ -152,9 +152,9 @@ describeEmbedded('storage choice and the single commit point (embedded only)', (
 
 describeEmbedded('start-up failures (embedded only)', () => {
   test('a port already in use rejects start-up and closes the persistence', async () => {
-    const first = await startEmbeddedServer();
+    const first = await startEmbeddedServer({ listen: 'tcp' });
     const persistence = new RecordingPersistence();
-    await expect(startEmbeddedServer({ port: first.port, persistence })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startEmbeddedServer({ listen: 'tcp', port: first.port, persistence })).rejects.toThrow(/EADDRINUSE/);
     expect(persistence.closed).toBe(true);
     await first.close();
   });

@@ -11,7 +11,7 @@ const recorder = commandRecorder();
 
 beforeAll(async () => {
   // These tests are embedded-only; against MONGODB_URI they are skipped and nothing starts.
-  if (!usingRealMongo) server = await startEmbeddedServer({ onCommand: recorder.onCommand });
+  if (!usingRealMongo) server = await startEmbeddedServer({ listen: 'tcp', onCommand: recorder.onCommand });
 });
 
 afterAll(async () => {

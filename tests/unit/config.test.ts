@@ -92,6 +92,62 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: the embedded database listener', () => {
+  const PASSWORD = 'p'.repeat(16);
+
+  it('listens on a private socket by default, with 1,000 connections and a 10-minute idle timeout', () => {
+    expect(loadConfig({}).db.embedded).toEqual({
+      listen: 'socket',
+      host: '127.0.0.1',
+      port: 27017,
+      credentials: undefined,
+      maxConnections: 1000,
+      idleTimeoutMs: 600_000,
+    });
+  });
+
+  it('TCP needs TN_DB_PASSWORD, naming it', () => {
+    expect(() => loadConfig({ TN_DB_LISTEN: 'tcp' })).toThrow(/^Invalid configuration: TN_DB_PASSWORD is required when TN_DB_LISTEN=tcp$/);
+  });
+
+  it('TCP with a password gives the server its user and password', () => {
+    const config = loadConfig({ TN_DB_LISTEN: 'tcp', TN_DB_PORT: '27999', TN_DB_USER: 'svc', TN_DB_PASSWORD: PASSWORD });
+
+    expect(config.db.embedded).toMatchObject({ listen: 'tcp', port: 27999, credentials: { user: 'svc', password: PASSWORD } });
+    expect(config.warnings).toEqual([expect.stringMatching(/TN_JWT_PRIVATE_KEY/)]);
+  });
+
+  it('refuses a TCP password under 16 characters in production, and warns elsewhere', () => {
+    const production = { NODE_ENV: 'production', TN_JWT_PRIVATE_KEY: KEY, TN_DB_LISTEN: 'tcp', TN_DB_PASSWORD: 'short' };
+
+    expect(() => loadConfig(production)).toThrow(/TN_DB_PASSWORD must be at least 16 characters in production/);
+    expect(loadConfig({ ...production, TN_DB_PASSWORD: PASSWORD }).db.embedded.listen).toBe('tcp');
+    expect(loadConfig({ NODE_ENV: 'test', TN_DB_LISTEN: 'tcp', TN_DB_PASSWORD: 'short' }).warnings).toEqual([
+      expect.stringMatching(/TN_DB_PASSWORD is shorter than 16/),
+    ]);
+  });
+
+  it('needs no database password when MONGODB_URI is set', () => {
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db:27017', TN_DB_LISTEN: 'tcp' }).db.uri).toBe('mongodb://db:27017');
+  });
+
+  it.each([
+    ['TN_DB_LISTEN', 'udp'],
+    ['TN_DB_PORT', '70000'],
+    ['TN_DB_USER', 'a,b'],
+    ['TN_DB_PASSWORD', 'pässwörd-long-enough'],
+    ['TN_DB_MAX_CONNECTIONS', '0'],
+    ['TN_DB_IDLE_TIMEOUT', '30s'],
+    ['TN_DB_IDLE_TIMEOUT', 'soon'],
+  ])('refuses %s=%p naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('reads TN_DB_MAX_CONNECTIONS and TN_DB_IDLE_TIMEOUT', () => {
+    expect(loadConfig({ TN_DB_MAX_CONNECTIONS: '50', TN_DB_IDLE_TIMEOUT: '2m' }).db.embedded).toMatchObject({ maxConnections: 50, idleTimeoutMs: 120_000 });
+  });
+});
+
 describe('parseDurationSeconds', () => {
   it('rounds milliseconds to at least one second', () => {
     expect(parseDurationSeconds('500ms')).toBe(1);
@@ -100,5 +156,44 @@ describe('parseDurationSeconds', () => {
 
   it('throws on nonsense', () => {
     expect(() => parseDurationSeconds('x')).toThrow(/invalid duration/);
+  });
+});
+
+describe('loadConfig: HTTP server limits and shutdown', () => {
+  it('has bounded defaults', () => {
+    const config = loadConfig({});
+
+    expect(config.http).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 });
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      TN_HTTP_HEADERS_TIMEOUT_MS: '500',
+      TN_HTTP_REQUEST_TIMEOUT_MS: '900',
+      TN_HTTP_KEEP_ALIVE_TIMEOUT_MS: '300',
+      TN_HTTP_MAX_CONNECTIONS: '50',
+      TN_SHUTDOWN_TIMEOUT_MS: '0',
+    });
+
+    expect(config.http).toEqual({ headersTimeoutMs: 500, requestTimeoutMs: 900, keepAliveTimeoutMs: 300, maxConnections: 50 });
+    expect(config.shutdownTimeoutMs).toBe(0);
+  });
+
+  it.each([
+    ['TN_HTTP_HEADERS_TIMEOUT_MS', '0'],
+    ['TN_HTTP_REQUEST_TIMEOUT_MS', 'soon'],
+    ['TN_HTTP_KEEP_ALIVE_TIMEOUT_MS', '-1'],
+    ['TN_HTTP_MAX_CONNECTIONS', '0'],
+    ['TN_HTTP_MAX_CONNECTIONS', '1.5'],
+    ['TN_SHUTDOWN_TIMEOUT_MS', '-1'],
+  ])('refuses %s=%p naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('refuses a headers timeout longer than the request timeout, naming both', () => {
+    expect(() => loadConfig({ TN_HTTP_HEADERS_TIMEOUT_MS: '5000', TN_HTTP_REQUEST_TIMEOUT_MS: '4000' })).toThrow(
+      /TN_HTTP_HEADERS_TIMEOUT_MS must not exceed TN_HTTP_REQUEST_TIMEOUT_MS/,
+    );
   });
 });

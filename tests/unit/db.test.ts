@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { connect, redactUri } from '../../src/db';
+import { MongoClient, MongoServerError } from 'mongodb';
+import { connect, redactUri, type EmbeddedListen } from '../../src/db';
 import { startEmbeddedServer } from '../../src/embedded-mongo';
 
 describe('redactUri', () => {
@@ -49,6 +50,51 @@ describe('connect', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('without a URI listens on a private Unix socket by default, with pooled connections closed before the server would', async () => {
+    const handle = await connect({ uri: '', dataDir: ':memory:', dbName: 'tn_unit_socket' });
+    const socketPath = handle.embedded!.socketPath!;
+    try {
+      expect(handle.uri).toBe(`mongodb://${encodeURIComponent(socketPath)}`);
+      expect(fs.statSync(path.dirname(socketPath)).mode & 0o777).toBe(0o700);
+      await mongoose.connection.db!.collection('things').insertOne({ over: 'the socket' });
+      // The app's default idle timeout is 10 minutes: the driver drops idle connections at 5.
+      expect(mongoose.connection.getClient().options.maxIdleTimeMS).toBe(5 * 60_000);
+    } finally {
+      await handle.close();
+    }
+    expect(fs.existsSync(path.dirname(socketPath))).toBe(false);
+  });
+
+  it('with TCP and credentials mongoose authenticates, and a client without them is refused (code 13)', async () => {
+    const embedded: EmbeddedListen = {
+      listen: 'tcp',
+      host: '127.0.0.1',
+      port: 0,
+      credentials: { user: 'tn', password: 'a password long enough' },
+      maxConnections: 50,
+      idleTimeoutMs: 120_000,
+    };
+    const handle = await connect({ uri: '', dataDir: ':memory:', dbName: 'tn_unit_tcp', embedded });
+    try {
+      expect(handle.uri).toBe(`mongodb://127.0.0.1:${handle.embedded!.port}`);
+      await mongoose.connection.db!.collection('things').insertOne({ over: 'tcp' });
+      expect(mongoose.connection.getClient().options.maxIdleTimeMS).toBe(60_000);
+      const anonymous = await new MongoClient(handle.uri).connect();
+      const err = await anonymous.db('tn_unit_tcp').collection('things').findOne().catch((e: unknown) => e);
+      await anonymous.close();
+      expect(err).toBeInstanceOf(MongoServerError);
+      expect((err as MongoServerError).code).toBe(13);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('refuses TCP without credentials', async () => {
+    const embedded: EmbeddedListen = { listen: 'tcp', host: '127.0.0.1', port: 0, maxConnections: 50, idleTimeoutMs: 120_000 };
+
+    await expect(connect({ uri: '', dataDir: ':memory:', embedded })).rejects.toThrow(/only with credentials/);
   });
 
   it('closes the embedded server again when mongoose cannot connect', async () => {

@@ -5,7 +5,7 @@ import { CommandError } from '../errors';
 import { applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
 import { isPlainObject } from '../values';
 import { collectionName, docOption, type CommandContext, type CommandHandler } from './context';
-import { deleteDoc, insertDoc, storeDoc, writeError } from './writes';
+import { checkReceivable, checkStorable, deleteDoc, insertDoc, storeDoc, writeError } from './writes';
 import { project, sortDocs } from './reads';
 
 /** Reads a command's array of statements (from the body or a kind-1 sequence). */
@@ -31,8 +31,11 @@ function eachStatement(cmd: Document, list: Document[], run: (s: Document, i: nu
 }
 
 const insert: CommandHandler = (cmd, ctx) => {
-  const coll = ctx.ensureCollection(collectionName(cmd, 'insert'));
+  const name = collectionName(cmd, 'insert');
   const docs = statements(cmd, 'documents');
+  // Before anything is created: MongoDB refuses such a command as a whole.
+  checkReceivable(docs, 'insert', name);
+  const coll = ctx.ensureCollection(name);
   let n = 0;
   const writeErrors = eachStatement(cmd, docs, (doc) => {
     insertDoc(ctx, coll, withId(doc));
@@ -68,13 +71,15 @@ const update: CommandHandler = (cmd, ctx) => {
       if (!coll) break;
       const next = applyUpdate(old, u, filter, false, arrayFilters);
       n++;
+      // Checked before the comparison, which serialises (recursively) what may be too deep.
+      checkStorable(next, 'update');
       if (sameDoc(old, next)) continue;
       storeDoc(ctx, coll, next);
       nModified++;
     }
     if (matches.length === 0 && coll) {
       const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
-      insertDoc(ctx, coll, doc);
+      insertDoc(ctx, coll, doc, 'upsert');
       n++;
       upserted.push({ index, _id: doc._id });
     }
@@ -120,12 +125,13 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
   if (old) {
     const next = applyUpdate(old, u, filter, false, arrayFilters);
+    checkStorable(next, 'update');
     if (!sameDoc(old, next)) storeDoc(ctx, ctx.ensureCollection(name), next);
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next : old) };
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
-  insertDoc(ctx, ctx.ensureCollection(name), doc);
+  insertDoc(ctx, ctx.ensureCollection(name), doc, 'upsert');
   return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: cmd.new ? shape(doc) : null };
 };
 

@@ -78,6 +78,7 @@ export function filesIn(dir: string): string[] {
 export function recordOffsets(file: string): number[] {
   const buf = fs.readFileSync(file);
   const offsets: number[] = [];
-  for (let pos = 0; pos < buf.length; pos += HEADER_BYTES + buf.readUInt32LE(pos)) offsets.push(pos);
+  // The top bit of the length word flags "more of this write batch follows" (framing.ts).
+  for (let pos = 0; pos < buf.length; pos += HEADER_BYTES + (buf.readUInt32LE(pos) & 0x7fff_ffff)) offsets.push(pos);
   return [...offsets, buf.length];
 }

@@ -7,7 +7,7 @@ import { JournalPersistence } from '../../../src/embedded-mongo/storage/journal'
 import { HEADER_BYTES } from '../../../src/embedded-mongo/storage/framing';
 import type { Mutation } from '../../../src/embedded-mongo/storage/persistence';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
-import { captureLog, openAndLoad, recordOffsets } from './helpers';
+import { captureLog, filesIn, openAndLoad, recordOffsets } from './helpers';
 
 let dir: string;
 beforeEach(() => {
@@ -182,16 +182,17 @@ describe('damaged tail', () => {
     await p.close();
   });
 
-  it('keeps everything before a corrupt middle record and drops it and everything after (as any WAL)', async () => {
+  it('refuses to start on a corrupt middle record followed by intact ones (not a torn write), and leaves the file as it was', async () => {
     await writeRecords(5);
     const offsets = recordOffsets(journal());
     flipByte(journal(), offsets[2] + HEADER_BYTES + 12);
+    const before = fs.readFileSync(journal());
     const captured = captureLog();
-    const { p, replayed } = await openAndLoad({ dir, log: captured.log });
-    expect(replayed).toEqual([0, 1].map((i) => put(i)));
-    expect(captured.lines.join('\n')).toMatch(new RegExp(`dropped ${offsets[5] - offsets[2]} bytes`));
-    expect(fs.statSync(journal()).size).toBe(offsets[2]);
-    await p.close();
+    await expect(openAndLoad({ dir, log: captured.log })).rejects.toThrow(
+      new RegExp(`journal .*journal-1\\.log is corrupt at offset ${offsets[2]} \\(CRC mismatch\\): 2 intact record\\(s\\) \\(${offsets[5] - offsets[3]} bytes\\) follow from offset ${offsets[3]}`),
+    );
+    expect(fs.readFileSync(journal()).equals(before)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
   });
 
   it('cuts a record whose CRC matches but whose payload is not a { m: [...] } document', async () => {
@@ -220,18 +221,86 @@ describe('write failures', () => {
   const nodeFs: typeof fs = jest.requireActual('node:fs');
   afterEach(() => jest.restoreAllMocks());
 
-  it('stops accepting commits after an fsync error (fail-stop: the file state is unknown)', async () => {
+  const eio = (): Error => Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+
+  it('after an fsync error: rejects the batch and everything queued, refuses further commits, and cuts the failed batch off the file', async () => {
     const captured = captureLog();
-    const { p } = await openAndLoad({ dir, log: captured.log });
+    // No retry during this test (see the next ones).
+    const { p } = await openAndLoad({ dir, log: captured.log, retryMinMs: 60_000 });
+    p.setSnapshotSource(() => [put(1)]);
     await p.commit([put(1)]);
-    jest.spyOn(nodeFs, 'fdatasync').mockImplementationOnce((_fd, cb) => cb(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })));
+    const sizeBefore = fs.statSync(journal()).size;
+    jest.spyOn(nodeFs, 'fdatasync').mockImplementationOnce((_fd, cb) => cb(eio()));
     const failed = p.commit([put(2)]);
     const queued = p.commit([put(3)]);
-    await expect(failed).rejects.toThrow(/journal .*journal-1\.log failed, no further commits accepted: EIO/);
-    await expect(queued).rejects.toThrow(/no further commits/);
-    await expect(p.commit([put(4)])).rejects.toThrow(/no further commits/);
+    await expect(failed).rejects.toThrow(/journal .*journal-1\.log failed: EIO: i\/o error; writes are refused until a new generation is written/);
+    await expect(queued).rejects.toMatchObject({ name: 'StorageUnavailableError', errno: 'EIO' });
+    await expect(p.commit([put(4)])).rejects.toThrow(/writes are refused/);
+    await expect(p.compact()).rejects.toThrow(/writes are refused/);
+    expect(p.health()).toMatchObject({ writable: false, errorCode: 'EIO', lastError: expect.stringContaining('EIO'), since: expect.any(String) });
     expect(captured.lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
     await p.close();
     expect(fs.existsSync(path.join(dir, 'LOCK'))).toBe(false);
+    // The failed batch reached the file (only its fsync failed): it was cut off again.
+    expect(fs.statSync(journal()).size).toBe(sizeBefore);
+    const again = await openAndLoad({ dir });
+    expect(again.replayed).toEqual([put(1)]);
+    await again.p.close();
+  });
+
+  it('writes a fresh generation from memory once the disk works again, and accepts commits without a restart', async () => {
+    const captured = captureLog();
+    const { p } = await openAndLoad({ dir, log: captured.log, retryMinMs: 20 });
+    const durable: Mutation[] = [];
+    p.setSnapshotSource(() => durable);
+    await p.commit([put(1)]);
+    durable.push(put(1));
+    jest.spyOn(nodeFs, 'fdatasync').mockImplementationOnce((_fd, cb) => cb(eio()));
+    await expect(p.commit([put(2)])).rejects.toThrow(/EIO/);
+    // The retry timer writes the new generation on its own; recover() waits for it.
+    const deadline = Date.now() + 5_000;
+    while (!p.health().writable && Date.now() < deadline) await p.recover().then(() => new Promise((r) => setTimeout(r, 10)));
+    expect(p.health()).toEqual({ writable: true });
+    expect(p.stats()).toMatchObject({ failures: 1, recoveries: 1, generation: 2 });
+    expect(filesIn(dir)).toEqual(['LOCK', 'journal-2.log', 'snapshot-2.bson']);
+    expect(captured.lines.join('\n')).toMatch(/recovered after .* wrote generation 2 \(1 mutations\); writes are accepted again/);
+    await p.commit([put(5)]);
+    await p.close();
+    const again = await openAndLoad({ dir });
+    expect(again.replayed).toEqual([put(1), put(5)]);
+    await again.p.close();
+  });
+
+  it('keeps refusing with the newest cause while a retry fails, backs off, and recovers later', async () => {
+    const captured = captureLog();
+    const { p } = await openAndLoad({ dir, log: captured.log, retryMinMs: 10, retryMaxMs: 40 });
+    p.setSnapshotSource(() => [put(1)]);
+    await p.commit([put(1)]);
+    jest.spyOn(nodeFs, 'fdatasync').mockImplementationOnce((_fd, cb) => cb(eio()));
+    // The first retry cannot even create its snapshot file: the disk is full.
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const realOpenSync = nodeFs.openSync;
+    let refused = false;
+    jest.spyOn(nodeFs, 'openSync').mockImplementation((file, ...rest) => {
+      if (!refused && String(file).endsWith('.tmp')) {
+        refused = true;
+        throw enospc;
+      }
+      return realOpenSync(file, ...rest);
+    });
+    await expect(p.commit([put(2)])).rejects.toThrow(/EIO/);
+    const deadline = Date.now() + 5_000;
+    while (p.health().errorCode !== 'ENOSPC' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(p.health()).toMatchObject({ writable: false, errorCode: 'ENOSPC', lastError: expect.stringContaining('writing a new generation failed: ENOSPC') });
+    await expect(p.commit([put(3)])).rejects.toMatchObject({ errno: 'ENOSPC' });
+    while (!p.health().writable && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(p.health().writable).toBe(true);
+    expect(filesIn(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(captured.lines.join('\n')).toMatch(/still refused: writing a new generation failed: ENOSPC/);
+    await p.commit([put(4)]);
+    await p.close();
+    const again = await openAndLoad({ dir });
+    expect(again.replayed).toEqual([put(1), put(4)]);
+    await again.p.close();
   });
 });
