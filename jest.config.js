@@ -2,8 +2,11 @@
  * Jest configuration: TypeScript through ts-jest (transpile only; `npm run typecheck` checks types).
  *
  * Two projects, so that the inner loop can leave out the tests that start, kill and restart real
- * processes: sigkill.test.ts (20 to 40 s) and crash.test.ts (15 s); server.test.ts takes 3 s
- * but, like sigkill.test.ts, first rebuilds dist/ when src/ changed (another 25 s).
+ * processes or fill disks and memory: everything in tests/durability/ (SIGKILL rounds, PID
+ * namespaces, lock leases running out, a full tmpfs), crash.test.ts (15 s), server.test.ts (35 s:
+ * 20,000 idle sockets against the built server, graceful shutdown, `npm start`; like the built-
+ * server durability tests it first rebuilds dist/ when src/ changed, another 25 s), and the two
+ * size-limit suites of the embedded server (16 MiB documents, connection floods).
  * - `npm test` (`jest --coverage`) runs both, with coverage and its 90 % line gate: CI and the README.
  * - `npm run test:quick` (`jest --selectProjects quick --coverage=false`) runs the quick one,
  *   without coverage. `--selectProjects` takes a list, so it must not be the script's last
@@ -12,7 +15,13 @@
  */
 
 /** The slow tests, chosen by measurement (`npx jest --json` per-file times); all others are quick. */
-const SLOW = ['tests/durability/sigkill.test.ts', 'tests/embedded-mongo/storage/crash.test.ts', 'tests/server.test.ts'];
+const SLOW_DIRS = ['tests/durability/'];
+const SLOW_FILES = [
+  'tests/embedded-mongo/storage/crash.test.ts',
+  'tests/embedded-mongo/storage/limits.test.ts',
+  'tests/embedded-mongo/limits.test.ts',
+  'tests/server.test.ts',
+];
 
 /**
  * Coverage of src/ outside the embedded server. Needed twice: each project's decides which files
@@ -33,12 +42,12 @@ module.exports = {
       ...shared,
       displayName: 'quick',
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/e2e/', ...SLOW.map((file) => `<rootDir>/${file}`)],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/e2e/', ...[...SLOW_DIRS, ...SLOW_FILES].map((p) => `<rootDir>/${p}`)],
     },
     {
       ...shared,
       displayName: 'slow',
-      testMatch: SLOW.map((file) => `<rootDir>/${file}`),
+      testMatch: [...SLOW_DIRS.map((dir) => `<rootDir>/${dir}**/*.test.ts`), ...SLOW_FILES.map((file) => `<rootDir>/${file}`)],
     },
   ],
   testTimeout: 30000,

@@ -1,38 +1,86 @@
 /**
- * Builds the Express application: security headers, CORS, body parsing, the route table, the
- * bundled page, JSON 404s and the error middleware. No listening and no database connection
+ * Builds the Express application: request ids, access logs and request timings, security
+ * headers, CORS, body parsing, the route table (with its rate limits and the operations
+ * endpoints), the bundled page, JSON 404s and the error middleware. No listening and no database connection
  * here, so tests can drive the app with supertest.
  */
 import path from 'node:path';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { config } from './config';
+import { logger as processLogger, type Logger } from './logger';
+import { accessLog } from './middlewares/accessLog';
 import { errorHandler } from './middlewares/errorHandler';
+import { httpMetrics } from './middlewares/httpMetrics';
+import { verifyJsonDepth } from './middlewares/jsonDepth';
 import { notFound } from './middlewares/notFound';
-import { router } from './routes';
+import { literalBadEscapes } from './middlewares/pathEscapes';
+import { requestId } from './middlewares/requestId';
+import { createRouter, type RouterOptions } from './routes';
 import { PROJECT_ROOT } from './utils/projectRoot';
 
 const CLIENT_DIR = path.join(PROJECT_ROOT, 'client');
 
+/**
+ * What the page needs, and nothing else of client/ (not its TypeScript sources or tsconfig).
+ * The source map only outside production: it is for a developer's debugger, and it carries the
+ * sources inside it (sourcesContent), so src/ is never needed.
+ */
+const CLIENT_FILES = ['/', '/index.html', '/styles.css', '/dist/app.js'];
+const CLIENT_DEV_FILES = ['/dist/app.js.map'];
+
+/** How an app instance is built. */
+export interface AppOptions {
+  /** Serve the page's source map (/client/dist/app.js.map); default: outside production. */
+  clientSourceMap?: boolean;
+  /** Where the app's access, audit and error lines go; default: the process logger. */
+  logger?: Logger;
+  /** Whether to write access-log lines; default `TN_ACCESS_LOG`. */
+  accessLog?: boolean;
+  /** Express's `trust proxy`, deciding `req.ip`; default `TN_TRUST_PROXY`. */
+  trustProxy?: boolean | number | readonly string[];
+  /** Rate limits; default `config.rateLimits`. */
+  rateLimits?: RouterOptions['rateLimits'];
+  /** Who may read /metrics; default `config.metrics`. */
+  metrics?: RouterOptions['metrics'];
+}
+
 /** Creates a fresh app instance. */
-export function createApp(): Express {
+export function createApp({
+  clientSourceMap = !config.isProduction,
+  logger = processLogger,
+  accessLog: writeAccessLog = config.accessLog,
+  trustProxy = config.trustProxy,
+  rateLimits = config.rateLimits,
+  metrics = config.metrics,
+}: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags are computed per resource by the caching helpers.
   app.set('query parser', 'extended');
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
+
+  // First, so that every answer (also a 413 from the body parser) has a request id, a log line and a timing.
+  app.use(requestId, accessLog(logger, writeAccessLog), httpMetrics);
 
   // The server speaks plain HTTP itself: asking browsers to upgrade subresources to https would
   // break the bundled page when opened by a LAN address. Put TLS in front and add it there.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
     cors({
-      exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate'],
+      exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      // The route table answers preflights, so OPTIONS on a path that does not exist is a 404.
+      preflightContinue: true,
     }),
   );
-  app.use(express.json({ limit: '100kb', strict: false }));
+  app.use(express.json({ limit: '100kb', strict: false, verify: verifyJsonDepth }));
+  app.use(literalBadEscapes);
 
-  app.use(router);
-  app.use('/client', express.static(CLIENT_DIR, { index: 'index.html', redirect: true }));
+  app.use(createRouter({ rateLimits, metrics, logger }));
+  const clientFiles = new Set(clientSourceMap ? [...CLIENT_FILES, ...CLIENT_DEV_FILES] : CLIENT_FILES);
+  const serveClient = express.static(CLIENT_DIR, { index: 'index.html', redirect: true });
+  app.use('/client', (req, res, next) => (clientFiles.has(req.path) ? serveClient(req, res, next) : next()));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -1,9 +1,67 @@
-/** The application logger (pino): JSON lines on stdout, level from `LOG_LEVEL`. */
-import pino from 'pino';
+/**
+ * The application logger (pino). JSON lines on stdout, written asynchronously outside tests so a
+ * log line never waits for the terminal or the collector; pretty lines (pino-pretty, a worker
+ * thread) in development. Passwords, tokens and credentials are redacted wherever they appear in
+ * a logged object.
+ */
+import type { IncomingMessage } from 'node:http';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { config } from './config';
 
-export const logger = pino({
-  level: config.logLevel,
-  base: undefined,
-  redact: { paths: ['password', '*.password', 'req.headers.authorization'], censor: '[redacted]' },
-});
+export type { Logger } from 'pino';
+
+/** Object paths that never reach a log line, whatever logs them. */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'res.headers["x-access-token"]',
+];
+
+/** How a logger writes: level, and either a format for stdout or a stream of the caller's (tests). */
+export interface LoggerOptions {
+  level: string;
+  format?: 'pretty' | 'json';
+  destination?: DestinationStream;
+}
+
+/** pino-pretty is a development dependency: a production install without it still logs, as JSON. */
+function prettyAvailable(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function destinationFor(options: LoggerOptions): DestinationStream {
+  if (options.destination) return options.destination;
+  if (options.format === 'pretty' && prettyAvailable()) {
+    return pino.transport({ target: 'pino-pretty', options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } });
+  }
+  // Asynchronous writes (flushed on exit by pino) keep logging off the request path; tests write
+  // synchronously so that a line is there the moment the assertion reads it.
+  return pino.destination({ dest: 1, sync: config.isTest });
+}
+
+/** Builds a logger: the process one below, or one writing into a test's stream. */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino({ level: options.level, base: undefined, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destinationFor(options));
+}
+
+/** The process-wide logger. */
+export const logger: Logger = createLogger({ level: config.logLevel, format: config.logFormat });
+
+/** The logger of a request (its lines carry the request id), or the process logger outside one. */
+export function logOf(req: IncomingMessage): Logger {
+  // pino-http sets req.log for every request through the app; unit tests call middlewares without it.
+  return (req as { log?: Logger }).log ?? logger;
+}

@@ -7,6 +7,7 @@ import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import { config } from '../config';
 import type { Link } from '../types/hypermedia';
+import { hashPool } from './hashPool';
 import { authLinks } from './hateoasController';
 import { findCredentials, findUserById, hashPassword, type UserDTO } from './usersController';
 
@@ -53,7 +54,10 @@ export function issueToken(userId: string, name: string): string {
 export async function login(email: string, password: string): Promise<LoginResult | null> {
   const user = await findCredentials(email);
   // Verify even when the email is unknown, so the response time does not tell which emails exist.
-  const ok = await argon2.verify(user?.passwordHash ?? (await getDummyHash()), password).catch(() => false);
+  // In the hashing pool, so a login flood cannot take every threadpool thread; a full pool's
+  // BusyError (503) is not swallowed like a malformed hash, which counts as a wrong password.
+  const hash = user?.passwordHash ?? (await getDummyHash());
+  const ok = await hashPool.run(() => argon2.verify(hash, password).catch(() => false));
   if (!user || !ok) return null;
   return {
     user: { id: user.id, name: user.name, email: user.email },
@@ -63,12 +67,19 @@ export async function login(email: string, password: string): Promise<LoginResul
   };
 }
 
-/** The caller a token names; throws for a bad signature, another algorithm, expiry or missing claims. */
+/**
+ * The caller a token names; throws for a bad signature, another algorithm, expiry, a missing
+ * `exp` or `sub`, or any `crit` header. This API understands no JWS extensions, so a token that
+ * marks one as critical must be refused (RFC 7515 §4.1.11); jsonwebtoken ignores `crit`.
+ */
 export function verifyAccessToken(token: string): TokenClaims {
-  const payload = jwt.verify(token, config.jwt.key, { algorithms: [ALGORITHM] });
+  const { header, payload } = jwt.verify(token, config.jwt.key, { algorithms: [ALGORITHM], complete: true });
+  if ('crit' in header) throw new jwt.JsonWebTokenError('token has a critical header this API does not understand');
   if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub === '') {
     throw new jwt.JsonWebTokenError('token has no subject');
   }
+  // Every token this API issues expires; one without `exp` was not issued by it as it is now.
+  if (typeof payload.exp !== 'number') throw new jwt.JsonWebTokenError('token has no expiry');
   return { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : '' };
 }
 

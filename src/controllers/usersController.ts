@@ -5,6 +5,7 @@ import { nextSeq } from '../models/Counter';
 import { User, normalizeEmail, type UserDoc } from '../models/User';
 import type { Link } from '../types/hypermedia';
 import { DomainError } from '../utils/DomainError';
+import { hashPool } from './hashPool';
 import { profileLinks } from './hateoasController';
 
 /** A user as the API shows it (never the password hash). */
@@ -38,9 +39,9 @@ function toDTO(doc: Pick<UserDoc, 'id' | 'name' | 'email' | 'createdAt' | 'updat
   return { id: doc.id, name: doc.name, email: doc.email, createdAt: doc.createdAt, updatedAt: doc.updatedAt };
 }
 
-/** Hashes a password with argon2id at the configured cost. */
+/** Hashes a password with argon2id at the configured cost, in the hashing pool (BusyError when it is full). */
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, timeCost: config.argon2.timeCost, memoryCost: config.argon2.memoryCost });
+  return hashPool.run(() => argon2.hash(password, { type: argon2.argon2id, timeCost: config.argon2.timeCost, memoryCost: config.argon2.memoryCost }));
 }
 
 /** Registers a user; the email (compared case-insensitively) must not be taken. */

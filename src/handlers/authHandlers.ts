@@ -1,6 +1,7 @@
 /** `POST /auth`: exchange email and password for an access token. */
 import type { Request, Response } from 'express';
 import { login } from '../controllers/authController';
+import { BEARER_CHALLENGE } from '../middlewares/verifyToken';
 import { inputOf } from '../requestContext';
 import * as authSchemas from '../schemas/authSchemas';
 import { AppError } from '../utils/AppError';
@@ -9,7 +10,9 @@ import { AppError } from '../utils/AppError';
 export async function authenticate(_req: Request, res: Response): Promise<void> {
   const { body } = inputOf(res, authSchemas.login);
   const result = await login(body.email, body.password);
-  if (!result) throw new AppError(401, 'Invalid credentials', { title: 'Unauthorized' });
+  // RFC 9110 §11.6.1: every 401 carries a challenge. The API's scheme is Bearer, and this is where
+  // a Bearer token comes from; Basic would make browsers open their own login dialog over the page.
+  if (!result) throw new AppError(401, 'Invalid credentials', { title: 'Unauthorized', headers: { 'WWW-Authenticate': BEARER_CHALLENGE } });
   res
     .status(200)
     .set('X-Access-Token', result.accessToken)

@@ -7,9 +7,10 @@ import http from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import mongoose from 'mongoose';
 import { errorLinks, noteNotFoundLinks } from '../controllers/hateoasController';
-import { logger } from '../logger';
 import { AppError, type FieldError } from '../utils/AppError';
+import { BusyError } from '../utils/BusyError';
 import { DomainError } from '../utils/DomainError';
+import { auditProblem } from './audit';
 
 /** The JSON body of a problem response. */
 export interface ProblemBody {
@@ -54,10 +55,36 @@ function duplicateKeyError(err: { keyValue?: unknown }): DomainError {
   return new DomainError('conflict', `A resource with this ${field ?? 'unique value'} already exists.`, { field });
 }
 
+// --- Storage unavailable -------------------------------------------------------------------
+/** MongoDB's OutOfDiskSpace: the embedded server's journal could not be written (disk full). */
+const OUT_OF_DISK_SPACE = 14031;
+/** WriteConcernFailed: the embedded server sends it, marked `errInfo.rolledBack`, for other journal failures. */
+const WRITE_CONCERN_FAILED = 64;
+/** Seconds a client should wait: the embedded server retries its journal every 0.1 to 5 s. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A write the database could not make durable (disk full, I/O error). Nothing of it was kept,
+ * and it may succeed once the disk recovers, which the server notices by itself: 503 with
+ * Retry-After, not 500.
+ */
+function storageUnavailable(err: unknown): AppError | undefined {
+  if (!(err instanceof mongoose.mongo.MongoServerError)) return undefined;
+  const rolledBack = (err.errInfo as { rolledBack?: unknown } | undefined)?.rolledBack === true;
+  if (err.code !== OUT_OF_DISK_SPACE && !(err.code === WRITE_CONCERN_FAILED && rolledBack)) return undefined;
+  return new AppError(503, 'The database cannot store changes right now; nothing was changed. Try again later.', {
+    headers: { 'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS) },
+  });
+}
+// ---------------------------------------------------------------------------------------------
+
 /** Converts anything thrown into an AppError with a safe, client-facing detail. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof DomainError) return fromDomainError(err);
+  if (err instanceof BusyError) {
+    return new AppError(503, err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
+  }
   if (err instanceof mongoose.Error.ValidationError) {
     const errors: FieldError[] = Object.values(err.errors).map((e) => ({ in: 'body', name: e.path, message: e.message }));
     return new AppError(400, 'The request body is not valid.', { errors });
@@ -67,6 +94,8 @@ export function toAppError(err: unknown): AppError {
   }
   const e = err as { code?: unknown; keyValue?: unknown; type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
   if (e && e.code === 11000) return fromDomainError(duplicateKeyError(e));
+  const storage = storageUnavailable(err);
+  if (storage) return storage;
   if (e && typeof e.type === 'string' && e.type in bodyParserStatus) {
     const status = bodyParserStatus[e.type];
     const detail =
@@ -87,9 +116,9 @@ export function toAppError(err: unknown): AppError {
   return new AppError(500, 'The server could not complete the request.');
 }
 
-/** Writes a problem+json response for an AppError. */
-export function sendProblem(res: Response, error: AppError): void {
-  const body: ProblemBody = {
+/** The problem+json body for an AppError; also written by the HTTP server for errors no request reaches Express with. */
+export function problemBody(error: AppError): ProblemBody {
+  return {
     type: 'about:blank',
     title: error.title ?? http.STATUS_CODES[error.status] ?? 'Error',
     status: error.status,
@@ -98,8 +127,12 @@ export function sendProblem(res: Response, error: AppError): void {
     ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
     links: error.links ?? errorLinks(),
   };
+}
+
+/** Writes a problem+json response for an AppError. */
+export function sendProblem(res: Response, error: AppError): void {
   if (error.headers) res.set(error.headers);
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(problemBody(error)));
 }
 
 /** Express error middleware: the last one in the chain. */
@@ -109,8 +142,6 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     return;
   }
   const appError = toAppError(err);
-  if (appError.status >= 500) {
-    logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
-  }
+  auditProblem(req, appError, err); // every 5xx and every refused token, with the request id
   sendProblem(res, appError);
 };

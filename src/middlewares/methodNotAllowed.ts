@@ -1,6 +1,8 @@
 /**
  * 405 for known paths, derived from the route table itself: after every route is declared,
  * each path gets a catch-all that answers with `Allow` listing the methods declared for it.
+ * OPTIONS on a known path is the CORS preflight (204); on an unknown path nothing matches and
+ * it is a 404 like any other method.
  */
 import type { RequestHandler, Router } from 'express';
 import { AppError } from '../utils/AppError';
@@ -20,7 +22,19 @@ export function methodNotAllowed(allow: string): RequestHandler {
   };
 }
 
-/** Adds a 405 catch-all for every path declared on the router so far. Call it after the last route. */
+/**
+ * Ends a CORS preflight with 204. The CORS middleware (app.ts, `preflightContinue`) has set the
+ * Access-Control-* headers already; it leaves the answer to the route table, so that only paths
+ * that exist answer a preflight.
+ */
+export const corsPreflight: RequestHandler = (_req, res) => {
+  res.status(204).set('Content-Length', '0').end();
+};
+
+/**
+ * Adds, for every path declared on the router so far, the CORS preflight (OPTIONS) and a 405
+ * catch-all for the methods it does not declare. Call it after the last route.
+ */
 export function mountMethodNotAllowed(router: Router): void {
   const methodsByPath = new Map<string, Set<string>>();
   for (const layer of router.stack) {
@@ -29,5 +43,8 @@ export function mountMethodNotAllowed(router: Router): void {
     for (const routeLayer of layer.route.stack) if (routeLayer.method) methods.add(routeLayer.method);
     methodsByPath.set(layer.route.path, methods);
   }
-  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed(allowHeader(methods)));
+  for (const [path, methods] of methodsByPath) {
+    router.options(path, corsPreflight);
+    router.all(path, methodNotAllowed(allowHeader(methods)));
+  }
 }

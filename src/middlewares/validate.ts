@@ -2,7 +2,8 @@
  * Request validation: parses params, query and body with the endpoint's zod schemas, collects
  * every problem into one 400, and hands the parsed values on. Keys that could reach a query
  * as operators or touch prototypes (`$…`, `__proto__`, `constructor`, `prototype`) are refused
- * anywhere in a body.
+ * anywhere in a body. The 400 lists at most MAX_FIELD_ERRORS fields and then says how many
+ * more there were, so an error body stays small whatever the request holds.
  */
 import type { RequestHandler } from 'express';
 import { setContext, type RequestSchemas } from '../requestContext';
@@ -11,16 +12,60 @@ import { AppError, type FieldError } from '../utils/AppError';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Paths of keys that must never be interpreted: operators and prototype names, at any depth. */
-export function unsafeKeys(value: unknown, path: string[] = []): string[] {
-  if (typeof value !== 'object' || value === null) return [];
+/** How many field errors a 400 lists; one more entry says how many were left out. */
+export const MAX_FIELD_ERRORS = 20;
+/** Longest field name echoed in an error; longer ones are cut, so a huge key is not sent back. */
+export const MAX_NAME_LENGTH = 100;
+
+/** A key's place in a body: the key and the place of the object holding it. */
+interface KeyPath {
+  key: string;
+  parent: KeyPath | null;
+}
+
+function joinPath(path: KeyPath): string {
+  const keys: string[] = [];
+  for (let at: KeyPath | null = path; at !== null; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+}
+
+/**
+ * Paths of keys that must never be interpreted: operators and prototype names, at any depth, in
+ * document order. Walks with an explicit stack rather than recursion, so no nesting can exhaust
+ * the call stack, and shares each path's prefix, so the walk is linear in the body's size (bodies
+ * are also limited to 32 levels before they are parsed).
+ */
+export function unsafeKeys(value: unknown): string[] {
   const found: string[] = [];
-  for (const key of Object.keys(value)) {
-    const here = [...path, key];
-    if (key.startsWith('$') || FORBIDDEN_KEYS.has(key)) found.push(here.join('.'));
-    else found.push(...unsafeKeys((value as Record<string, unknown>)[key], here));
+  const stack: { value: unknown; path: KeyPath }[] = [];
+  const pushChildren = (object: unknown, parent: KeyPath | null) => {
+    if (typeof object !== 'object' || object === null) return;
+    const keys = Object.keys(object);
+    // In reverse, so the first key is taken next: the order of a recursive walk.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      stack.push({ value: (object as Record<string, unknown>)[keys[i]], path: { key: keys[i], parent } });
+    }
+  };
+  pushChildren(value, null);
+  while (stack.length > 0) {
+    const { value: child, path } = stack.pop() as (typeof stack)[number];
+    if (path.key.startsWith('$') || FORBIDDEN_KEYS.has(path.key)) found.push(joinPath(path));
+    else pushChildren(child, path);
   }
   return found;
+}
+
+/** A field name as echoed in an error: cut at MAX_NAME_LENGTH characters. */
+function shortName(name: string): string {
+  return name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH)}…` : name;
+}
+
+/** The first MAX_FIELD_ERRORS errors (names shortened), and one entry counting the rest. */
+export function capFieldErrors(errors: FieldError[]): FieldError[] {
+  const listed = errors.slice(0, MAX_FIELD_ERRORS).map((e) => ({ ...e, name: shortName(e.name) }));
+  const more = errors.length - listed.length;
+  if (more > 0) listed.push({ in: errors[MAX_FIELD_ERRORS].in, name: '…', message: `and ${more} more not listed` });
+  return listed;
 }
 
 /** Validates the request against the schemas; handlers read the parsed values with `inputOf(res, schemas)`. */
@@ -40,7 +85,7 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       if (part === 'body') {
         const unsafe = unsafeKeys(raw);
         if (unsafe.length > 0) {
-          errors.push(...unsafe.map((name) => ({ in: location, name, message: 'is not an allowed key' })));
+          for (const name of unsafe) errors.push({ in: location, name, message: 'is not an allowed key' });
           continue;
         }
       }
@@ -49,7 +94,7 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       else errors.push(...toFieldErrors(result.error, location));
     }
     if (errors.length > 0) {
-      next(new AppError(400, 'The request is not valid.', { errors }));
+      next(new AppError(400, 'The request is not valid.', { errors: capFieldErrors(errors) }));
       return;
     }
     setContext(res, 'input', input);

@@ -7,10 +7,13 @@ import { checkAccessToken } from '../controllers/authController';
 import { setContext } from '../requestContext';
 import { AppError } from '../utils/AppError';
 
-const REALM = 'Bearer realm="thunder-notes"';
+/** The API's one authentication challenge (RFC 6750 §3), sent with every 401. */
+export const BEARER_CHALLENGE = 'Bearer realm="thunder-notes"';
 
 function unauthorized(detail: string, invalidToken: boolean): AppError {
-  return new AppError(401, detail, { headers: { 'WWW-Authenticate': invalidToken ? `${REALM}, error="invalid_token"` : REALM } });
+  return new AppError(401, detail, {
+    headers: { 'WWW-Authenticate': invalidToken ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE },
+  });
 }
 
 /** Requires `Authorization: Bearer <valid token>` naming an existing user. */

@@ -66,6 +66,15 @@ describe('POST /auth', () => {
     expect(wrong.headers['x-access-token']).toBeUndefined();
   });
 
+  it('a 401 for bad credentials carries the API\'s Bearer challenge (RFC 9110 §11.6.1)', async () => {
+    const user = await newUser();
+
+    const res = await request(app).post('/auth').send({ email: user.email, password: 'not the password' });
+
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="thunder-notes"');
+  });
+
   it('verifies the password against a dummy argon2id hash when the email is unknown, so timing does not tell', async () => {
     const verify = jest.spyOn(argon2, 'verify');
     try {

@@ -133,6 +133,15 @@ describe('GET /notes/{id}', () => {
 
     expectProblem(res, 404);
   });
+
+  it.each(['%FF', '%E0%A4%A', 'a%ZZ', '%'])('for the path escape %p that is not UTF-8 answers 401 without a token and 404 with one', async (raw) => {
+    const anonymous = await request(app).get(`/notes/${raw}`);
+    const authenticated = await request(app).get(`/notes/${raw}`).set(user.auth);
+
+    expectProblem(anonymous, 401);
+    const body = expectProblem(authenticated, 404);
+    expect(body.links).toEqual([{ rel: 'notes', href: '/notes', method: 'GET' }]);
+  });
 });
 
 describe('PUT /notes/{id}', () => {

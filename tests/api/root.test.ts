@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { app } from '../../src/app';
+import { app, createApp } from '../../src/app';
 import { expectProblem } from './helpers';
 
 describe('GET / (entry point)', () => {
@@ -61,6 +61,23 @@ describe('GET / (entry point)', () => {
     expect(res.headers['access-control-allow-methods']).toMatch(/POST/);
   });
 
+  it('OPTIONS on a path with parameters is a preflight too', async () => {
+    const res = await request(app)
+      .options('/notes/7')
+      .set('Origin', 'http://example.test')
+      .set('Access-Control-Request-Method', 'PATCH')
+      .set('Access-Control-Request-Headers', 'Authorization, Content-Type');
+
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-methods']).toMatch(/PATCH/);
+  });
+
+  it.each(['/nope', '/notes/7/extra', '/client/src/main.ts'])('OPTIONS %s, a path that does not exist, is a 404 problem', async (path) => {
+    const res = await request(app).options(path).set('Origin', 'http://example.test').set('Access-Control-Request-Method', 'GET');
+
+    expectProblem(res, 404);
+  });
+
   it('exposes the headers a browser client needs to read', async () => {
     const res = await request(app).get('/').set('Origin', 'http://example.test');
 
@@ -80,5 +97,44 @@ describe('GET / (entry point)', () => {
 
     const body = expectProblem(res, 404);
     expect(body.links).toEqual([{ rel: 'root', href: '/', method: 'GET' }]);
+  });
+});
+
+describe('/client/ serves the page and nothing else of client/', () => {
+  it.each([
+    ['/client/', /text\/html/],
+    ['/client/index.html', /text\/html/],
+    ['/client/styles.css', /text\/css/],
+    ['/client/dist/app.js', /javascript/],
+  ])('GET %s answers 200', async (path, type) => {
+    const res = await request(app).get(path);
+
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(type);
+  });
+
+  it('GET /client redirects to /client/', async () => {
+    const res = await request(app).get('/client');
+
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe('/client/');
+  });
+
+  it.each(['/client/src/main.ts', '/client/src/', '/client/tsconfig.json', '/client/dist/', '/client/dist/../src/main.ts', '/client//dist/app.js'])(
+    'GET %s answers a 404 problem',
+    async (path) => {
+      const res = await request(app).get(path);
+
+      expectProblem(res, 404);
+    },
+  );
+
+  it('the source map is served outside production and not in production', async () => {
+    const development = await request(createApp({ clientSourceMap: true })).get('/client/dist/app.js.map');
+    const production = await request(createApp({ clientSourceMap: false })).get('/client/dist/app.js.map');
+
+    expect(development.status).toBe(200);
+    expect(JSON.parse(development.text)).toHaveProperty('sourcesContent');
+    expectProblem(production, 404);
   });
 });

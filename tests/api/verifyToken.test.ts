@@ -33,7 +33,7 @@ describe('verifyToken on protected routes', () => {
   });
 
   it.each(protectedRequests)('%s with a bad signature is 401 invalid_token', async (_name, make) => {
-    const forged = jwt.sign({ name: 'x' }, 'another secret of at least thirty-two characters', { subject: user.id });
+    const forged = jwt.sign({ name: 'x' }, 'another secret of at least thirty-two characters', { subject: user.id, expiresIn: 60 });
 
     const res = await make().set('Authorization', `Bearer ${forged}`);
 
@@ -74,7 +74,7 @@ describe('verifyToken on protected routes', () => {
   });
 
   it('refuses a token signed with the same key but another algorithm (pinned HS256)', async () => {
-    const hs512 = jwt.sign({ name: user.name }, config.jwt.key, { algorithm: 'HS512', subject: user.id });
+    const hs512 = jwt.sign({ name: user.name }, config.jwt.key, { algorithm: 'HS512', subject: user.id, expiresIn: 60 });
 
     const res = await request(app).get('/notes').set('Authorization', `Bearer ${hs512}`);
 
@@ -91,7 +91,7 @@ describe('verifyToken on protected routes', () => {
   });
 
   it('refuses a well-signed token without a subject', async () => {
-    const token = jwt.sign({ name: 'x' }, config.jwt.key, { algorithm: 'HS256' });
+    const token = jwt.sign({ name: 'x' }, config.jwt.key, { algorithm: 'HS256', expiresIn: 60 });
 
     const res = await request(app).get('/notes').set('Authorization', `Bearer ${token}`);
 
@@ -104,7 +104,7 @@ describe('verifyToken on protected routes', () => {
     ['GET /notes/1', '/notes/1'],
     ['GET /users/{id}', '/users/999999'],
   ])('%s with a well-signed token for a user that does not exist is 401 invalid_token, never 5xx', async (_name, path) => {
-    const token = jwt.sign({ name: 'Ghost' }, config.jwt.key, { algorithm: 'HS256', subject: '999999' });
+    const token = jwt.sign({ name: 'Ghost' }, config.jwt.key, { algorithm: 'HS256', subject: '999999', expiresIn: 60 });
 
     const res = await request(app).get(path).set('Authorization', `Bearer ${token}`);
 
@@ -112,8 +112,36 @@ describe('verifyToken on protected routes', () => {
     expect(res.headers['www-authenticate']).toBe(INVALID);
   });
 
+  it('refuses a well-signed token without exp: every token this API issues expires', async () => {
+    const token = jwt.sign({ name: user.name }, config.jwt.key, { algorithm: 'HS256', subject: user.id });
+    expect(jwt.decode(token)).not.toHaveProperty('exp');
+
+    const res = await request(app).get('/notes').set('Authorization', `Bearer ${token}`);
+
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).toBe(INVALID);
+  });
+
+  it.each([
+    ['an unknown extension', { crit: ['x'], x: 1 }],
+    ['an empty list', { crit: [] }],
+  ])('refuses a well-signed token whose crit header names %s (RFC 7515 §4.1.11)', async (_case, extra) => {
+    const token = jwt.sign({ name: user.name }, config.jwt.key, {
+      algorithm: 'HS256',
+      subject: user.id,
+      expiresIn: 60,
+      header: { alg: 'HS256', ...extra } as jwt.JwtHeader,
+    });
+    expect(jwt.decode(token, { complete: true })?.header).toMatchObject(extra);
+
+    const res = await request(app).get('/notes').set('Authorization', `Bearer ${token}`);
+
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).toBe(INVALID);
+  });
+
   it('a token signed with a random key of the right length is still refused', async () => {
-    const token = jwt.sign({ name: 'x' }, crypto.randomBytes(48), { algorithm: 'HS256', subject: user.id });
+    const token = jwt.sign({ name: 'x' }, crypto.randomBytes(48), { algorithm: 'HS256', subject: user.id, expiresIn: 60 });
 
     const res = await request(app).get('/notes').set('Authorization', `Bearer ${token}`);
 

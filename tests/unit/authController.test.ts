@@ -15,7 +15,7 @@ describe('authController', () => {
   });
 
   it('reads a token without a name claim as an empty name', () => {
-    const token = jwt.sign({}, config.jwt.key, { algorithm: 'HS256', subject: '5' });
+    const token = jwt.sign({}, config.jwt.key, { algorithm: 'HS256', subject: '5', expiresIn: 60 });
 
     expect(verifyAccessToken(token)).toEqual({ userId: '5', name: '' });
   });

@@ -7,7 +7,7 @@ import { errorHandler, toAppError } from '../../src/middlewares/errorHandler';
 import { allowHeader, methodNotAllowed, mountMethodNotAllowed } from '../../src/middlewares/methodNotAllowed';
 import { notFound } from '../../src/middlewares/notFound';
 import { requireJson } from '../../src/middlewares/requireJson';
-import { unsafeKeys, validate } from '../../src/middlewares/validate';
+import { capFieldErrors, unsafeKeys, validate } from '../../src/middlewares/validate';
 import { validateNote } from '../../src/middlewares/validateNote';
 import { verifyToken } from '../../src/middlewares/verifyToken';
 import { callerOf, inputOf, noteIdOf } from '../../src/requestContext';
@@ -85,6 +85,38 @@ describe('unsafeKeys', () => {
     [null, []],
   ])('in %p finds %p', (value, expected) => {
     expect(unsafeKeys(value)).toEqual(expected);
+  });
+
+  it('finds keys in document order, a subtree before its later siblings', () => {
+    expect(unsafeKeys({ a: { $x: 1, b: [{ $y: 2 }] }, $z: 3, c: { constructor: 1 } })).toEqual(['a.$x', 'a.b.0.$y', '$z', 'c.constructor']);
+  });
+
+  it('walks 100,000 levels without exhausting the call stack', () => {
+    let deep: Record<string, unknown> = { $bottom: 1 };
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+
+    const found = unsafeKeys(deep);
+
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^(a\.){100000}\$bottom$/);
+  });
+});
+
+describe('capFieldErrors', () => {
+  const error = (i: number) => ({ in: 'body' as const, name: `f${i}`, message: 'is wrong' });
+
+  it('keeps up to 20 errors as they are', () => {
+    const errors = Array.from({ length: 20 }, (_, i) => error(i));
+
+    expect(capFieldErrors(errors)).toEqual(errors);
+  });
+
+  it('lists 20 and counts the rest in one more entry', () => {
+    const capped = capFieldErrors(Array.from({ length: 23 }, (_, i) => error(i)));
+
+    expect(capped).toHaveLength(21);
+    expect(capped[19]).toEqual(error(19));
+    expect(capped[20]).toEqual({ in: 'body', name: '…', message: 'and 3 more not listed' });
   });
 });
 
