@@ -1,16 +1,15 @@
 /**
  * The in-memory catalog: databases → collections. All changes go through `applyMutation`,
  * both when replaying persistence at start-up and for live writes, so the two paths cannot
- * drift apart. Stored documents are never mutated in place: an update stores a new copy,
- * which also lets cursors keep the documents they were given.
+ * drift apart. Stored documents are never mutated in place: an update stores a new object,
+ * which also lets cursors keep the documents they were given. A `put` hands its document to the
+ * catalog: whoever built it (a command, the journal's replay) must not change it afterwards.
  */
 import { Collection, ID_INDEX, type QueryStats } from './collection';
-import { SecondaryIndex } from './indexes';
 import type { Mutation } from './storage/persistence';
 import { Uncommitted, type Undo } from './uncommitted';
-import { deepCopy } from './values';
 
-export { Collection, ID_INDEX, equalityValue, type Plan, type QueryStats } from './collection';
+export { Collection, ID_INDEX, equalityValue, type QueryStats } from './collection';
 
 /** Databases → collections. */
 export class Catalog {
@@ -29,7 +28,8 @@ export class Catalog {
     let colls = this.dbs.get(db);
     if (!colls) this.dbs.set(db, (colls = new Map()));
     let c = colls.get(coll);
-    if (!c) colls.set(coll, (c = new Collection(db, coll, this.stats)));
+    // Slots are renumbered only while no rollback may still need the old numbers.
+    if (!c) colls.set(coll, (c = new Collection(db, coll, this.stats, () => !this.uncommitted.pending)));
     return c;
   }
 
@@ -39,7 +39,7 @@ export class Catalog {
       for (const [coll, c] of colls) {
         yield { op: 'createCollection', db, coll };
         for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
-        for (const doc of c.docs.values()) yield { op: 'put', db, coll, doc };
+        for (const doc of c.documents()) yield { op: 'put', db, coll, doc };
       }
     }
   }
@@ -96,8 +96,7 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
       const c = catalog.ensure(m.db, m.coll);
       if (m.index.name === ID_INDEX.name) return created;
       const previous = c.indexes.get(m.index.name);
-      const index = new SecondaryIndex({ ...m.index, key: { ...m.index.key } });
-      for (const [id, doc] of c.docs) index.add(doc, id);
+      const index = c.buildIndex({ ...m.index, key: { ...m.index.key } });
       // Replacing an index of the same name keeps its place in listIndexes, as set() does.
       c.indexes.set(m.index.name, index);
       if (!wantUndo) return undefined;
@@ -119,8 +118,8 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
       const created = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
       const c = catalog.ensure(m.db, m.coll);
       const previous = wantUndo ? c.byId(m.doc._id) : undefined;
-      // A private copy: the mutation object may still be read by the journal afterwards.
-      c.put(deepCopy(m.doc));
+      // No copy: the document is the catalog's from now on (the journal only reads it).
+      c.put(m.doc);
       if (!wantUndo) return undefined;
       return () => {
         // Stored documents are never changed in place, so `previous` is exactly what was there.
@@ -134,7 +133,7 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
       const removed = c?.remove(m.id);
       if (!c || !removed || !wantUndo) return undefined;
       return () => {
-        c.restore(removed.doc, removed.seq);
+        c.restore(removed);
         return c;
       };
     }

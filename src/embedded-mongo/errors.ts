@@ -12,6 +12,7 @@ export const Codes = {
   IndexNotFound: 27,
   CursorNotFound: 43,
   NamespaceExists: 48,
+  MaxTimeMSExpired: 50,
   CommandNotFound: 59,
   ImmutableField: 66,
   CannotCreateIndex: 67,

@@ -10,7 +10,7 @@ import { ScramAuthenticator, type Credentials } from './auth';
 import { Catalog, applyMutation, type QueryStats } from './catalog';
 import { CursorStore } from './cursors';
 import { WireServer, type ListenTarget, type LogFn, type WireLimits, type WireStats } from './server';
-import { createSocketDir, removeStaleSocketDirs, type SocketDir } from './socket-dir';
+import { createSocketDir, removeStaleSocketDirs, useSocketPath, type SocketDir } from './socket-dir';
 import { JournalPersistence } from './storage/journal';
 import { MemoryPersistence, type Persistence, type PersistenceHealth, type StorageStats } from './storage/persistence';
 
@@ -46,6 +46,8 @@ export type ListenOptions =
       listen?: 'socket';
       /** Where the private directory is made; the OS temporary directory by default. */
       socketParentDir?: string;
+      /** A fixed socket path instead of a fresh directory (its directory must be private: socket-dir.ts useSocketPath). */
+      socketPath?: string;
       host?: never;
       port?: never;
     }
@@ -57,6 +59,7 @@ export type ListenOptions =
       /** TCP port; 0 (the default) picks a free one. */
       port?: number;
       socketParentDir?: never;
+      socketPath?: never;
     };
 
 /** How to start the server. */
@@ -136,6 +139,10 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     let target: ListenTarget;
     if (opts.listen === 'tcp') {
       target = { kind: 'tcp', host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 };
+    } else if (opts.socketPath) {
+      socketDir = await useSocketPath(path.resolve(opts.socketPath));
+      process.once('exit', removeOnExit);
+      target = { kind: 'socket', path: socketDir.socketPath };
     } else {
       const parent = path.resolve(opts.socketParentDir ?? os.tmpdir());
       if (!sweptParents.has(parent)) {

@@ -113,3 +113,32 @@ export async function removeStaleSocketDirs(parent: string = os.tmpdir(), log: (
     }
   }
 }
+
+/**
+ * A fixed socket path instead of a fresh directory, so that processes started separately can
+ * find the server (`npm run db` and several API processes). The guarantee stays the same: the
+ * directory (created 0700 when missing) must be private to this user, or the start is refused.
+ * A socket file nobody listens on, left by a crashed run, is replaced; one a server still listens
+ * on refuses the start. remove() takes away the socket only: the directory may be the operator's.
+ */
+export async function useSocketPath(socketPath: string): Promise<SocketDir> {
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path ${socketPath} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows: choose a shorter one`);
+  }
+  const dir = path.dirname(socketPath);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (st.mode & 0o077) !== 0 || (uid !== undefined && st.uid !== uid)) {
+    const found = st.isDirectory() ? `mode ${(st.mode & 0o777).toString(8)}, owner uid ${st.uid}` : 'not a directory';
+    throw new Error(`socket directory ${dir} must be a directory private to this user (mode 700, owner uid ${uid}); it is ${found}`);
+  }
+  const existing = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  if (existing) {
+    if (!existing.isSocket()) throw new Error(`${socketPath} exists and is not a socket`);
+    if ((await probeSocket(socketPath)) === 'listening') throw new Error(`another server is listening on ${socketPath}`);
+    fs.rmSync(socketPath, { force: true });
+  }
+  return { dir, socketPath, remove: () => fs.rmSync(socketPath, { force: true }) };
+}

@@ -3,7 +3,7 @@
  * replacement documents, the upsert seed built from the filter, `$setOnInsert` applied only
  * when inserting, and `$inc` on `Long` values (mingo only adds JS numbers).
  */
-import { Long, ObjectId, type Document } from 'bson';
+import { BSON, Long, ObjectId, type Document } from 'bson';
 import { updateOne, type Modifier } from 'mingo/updater';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
@@ -74,6 +74,67 @@ export function applyUpdate(doc: Document, u: Document, filter: Document, insert
     return out;
   }
   return copy;
+}
+
+/** Operators the direct path handles. */
+const SIMPLE_OPERATORS = new Set(['$set', '$unset', '$inc', '$setOnInsert']);
+
+/**
+ * The common update without mingo: `$set`, `$unset` and `$inc` (of plain numbers) on top-level
+ * fields other than `_id`, on an existing document. Returns the new version — a shallow copy
+ * that shares unchanged values with `doc` (stored documents are never changed in place) — and
+ * whether anything changed; undefined for any other update, which `applyUpdate` handles.
+ */
+export function applySimpleUpdate(doc: Document, u: Document): { doc: Document; changed: boolean } | undefined {
+  // An empty update document is a replacement by nothing.
+  if (Object.keys(u).length === 0) return undefined;
+  const seen = new Set<string>();
+  for (const op of Object.keys(u)) {
+    if (!SIMPLE_OPERATORS.has(op)) return undefined;
+    const fields: unknown = u[op];
+    if (!isPlainObject(fields)) return undefined;
+    if (op === '$setOnInsert') continue;
+    for (const [path, value] of Object.entries(fields)) {
+      // Dotted paths, positional operators, _id and one path under two operators go the long way.
+      if (path === '_id' || path.includes('.') || path.startsWith('$') || path === '' || seen.has(path)) return undefined;
+      seen.add(path);
+      if (op === '$inc') {
+        const current: unknown = doc[path];
+        if (typeof value !== 'number' || (current !== undefined && typeof current !== 'number')) return undefined;
+      }
+    }
+  }
+  const out: Document = { ...doc };
+  let changed = false;
+  for (const op of Object.keys(u)) {
+    const fields = u[op] as Document;
+    if (op === '$set') {
+      for (const [path, value] of Object.entries(fields)) {
+        if (!(path in doc) || !sameValue(doc[path], value)) changed = true;
+        out[path] = value;
+      }
+    } else if (op === '$unset') {
+      for (const path of Object.keys(fields)) {
+        if (path in out) changed = true;
+        delete out[path];
+      }
+    } else if (op === '$inc') {
+      for (const [path, amount] of Object.entries(fields)) {
+        const current = doc[path] as number | undefined;
+        const next = (current ?? 0) + (amount as number);
+        if (current === undefined || !Object.is(current, next)) changed = true;
+        out[path] = next;
+      }
+    }
+  }
+  return { doc: out, changed };
+}
+
+/** Whether two values are the same BSON value (same type and content), as a byte comparison would say. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return typeof a === typeof b && Object.is(a, b);
+  const opts = { ignoreUndefined: true, checkKeys: false };
+  return Buffer.from(BSON.serialize({ v: a }, opts)).equals(BSON.serialize({ v: b }, opts));
 }
 
 /**

@@ -134,6 +134,34 @@ describe('index choice', () => {
   });
 });
 
+describe('$and of plain conditions', () => {
+  type Explained = { executionStats: { totalDocsExamined: number; executionStages: unknown }; queryPlanner: { winningPlan: unknown } };
+
+  it('is bounded like the same conditions side by side: an _id in $and reads one document', async () => {
+    const [one] = await Items.find({ n: 3 }).lean();
+    const filter = { $and: [{ _id: one._id }] };
+    const explained = (await Items.find(filter).explain('executionStats')) as unknown as Explained;
+
+    expect(ns(await Items.find(filter).lean())).toEqual([3]);
+    expect(JSON.stringify(explained.queryPlanner.winningPlan)).toContain('IXSCAN');
+    expect(explained.executionStats.totalDocsExamined).toBe(1);
+  });
+
+  it('merges clauses on the same field with the top level and nested $and, and keeps every condition', async () => {
+    const filter = { owner: 'ann', $and: [{ n: { $gt: 1 } }, { $and: [{ n: { $lt: 4 } }] }] };
+    const explained = (await Items.find(filter).explain('executionStats')) as unknown as Explained;
+
+    expect(ns(await Items.find(filter).lean())).toEqual([2]);
+    expect(ns(await Items.find({ $and: [{ owner: 'ann' }, { owner: 'bob' }] }).lean())).toEqual([4]);
+    expect(ns(await Items.find({ $and: [{ owner: 'ann' }, { tag: { $ne: 'red' } }] }).lean())).toEqual([4]);
+    expect(JSON.stringify(explained.queryPlanner.winningPlan)).toContain('IXSCAN');
+  });
+
+  it('a $and holding another operator is still answered correctly', async () => {
+    expect(ns(await Items.find({ $and: [{ owner: 'ann' }, { $or: [{ n: 1 }, { n: 4 }] }] }).lean())).toEqual([1, 4]);
+  });
+});
+
 describe('matcher', () => {
   it('tests string and boolean equalities directly, arrays matching by element', () => {
     const isAnnRed = matcher({ owner: 'ann', tag: { $eq: 'red' } });

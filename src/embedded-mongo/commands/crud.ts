@@ -1,12 +1,14 @@
 /** insert, update, delete, findAndModify. */
 import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
-import { CommandError } from '../errors';
-import { applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
+import { Codes, CommandError } from '../errors';
+import { Deadline } from '../deadline';
+import { compileProjection } from '../projection';
+import { applySimpleUpdate, applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
 import { isPlainObject } from '../values';
-import { collectionName, docOption, type CommandContext, type CommandHandler } from './context';
+import type { Collection } from '../catalog';
+import { collectionName, docOption, type CommandHandler } from './context';
 import { checkReceivable, checkStorable, deleteDoc, insertDoc, storeDoc, writeError } from './writes';
-import { project, sortDocs } from './reads';
 
 /** Reads a command's array of statements (from the body or a kind-1 sequence). */
 function statements(cmd: Document, field: string): Document[] {
@@ -15,14 +17,20 @@ function statements(cmd: Document, field: string): Document[] {
   return list;
 }
 
-/** Runs each statement, collecting writeErrors; stops at the first error when ordered. */
-function eachStatement(cmd: Document, list: Document[], run: (s: Document, i: number) => void): Document[] {
+/**
+ * Runs each statement, collecting writeErrors; stops at the first error when ordered. Running out
+ * of time (maxTimeMS) fails the whole command instead, as in MongoDB; the statements before it
+ * stay done.
+ */
+function eachStatement(cmd: Document, list: Document[], deadline: Deadline, run: (s: Document, i: number) => void): Document[] {
   const ordered = cmd.ordered !== false;
   const writeErrors: Document[] = [];
   for (let i = 0; i < list.length; i++) {
     try {
+      deadline.tick();
       run(list[i], i);
     } catch (err) {
+      if (err instanceof CommandError && err.code === Codes.MaxTimeMSExpired) throw err;
       writeErrors.push(writeError(i, err));
       if (ordered) break;
     }
@@ -33,11 +41,12 @@ function eachStatement(cmd: Document, list: Document[], run: (s: Document, i: nu
 const insert: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'insert');
   const docs = statements(cmd, 'documents');
+  const deadline = Deadline.of(cmd);
   // Before anything is created: MongoDB refuses such a command as a whole.
   checkReceivable(docs, 'insert', name);
   const coll = ctx.ensureCollection(name);
   let n = 0;
-  const writeErrors = eachStatement(cmd, docs, (doc) => {
+  const writeErrors = eachStatement(cmd, docs, deadline, (doc) => {
     insertDoc(ctx, coll, withId(doc));
     n++;
   });
@@ -48,33 +57,40 @@ function sameDoc(a: Document, b: Document): boolean {
   return Buffer.from(BSON.serialize(a, SERIALIZE_OPTIONS)).equals(BSON.serialize(b, SERIALIZE_OPTIONS));
 }
 
-/** Stored documents matching `filter`; none when the collection does not exist yet. */
-function matchIn(ctx: CommandContext, name: string, filter: Document): Document[] {
-  return ctx.catalog.get(ctx.db, name)?.match(filter) ?? [];
+/**
+ * The new version of a stored document after an update, checked for size and depth, and whether
+ * it differs. Simple updates (`$set`/`$unset`/`$inc` of top-level fields) are applied directly;
+ * the rest through mingo, then compared byte for byte.
+ */
+function updated(old: Document, u: Document, filter: Document, arrayFilters: Document[] | undefined): { doc: Document; changed: boolean } {
+  const simple = arrayFilters ? undefined : applySimpleUpdate(old, u);
+  const next = simple ? simple.doc : applyUpdate(old, u, filter, false, arrayFilters);
+  // Checked before the comparison, which serialises (recursively) what may be too deep.
+  checkStorable(next, 'update');
+  return { doc: next, changed: simple ? simple.changed : !sameDoc(old, next) };
 }
 
 const update: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'update');
+  const deadline = Deadline.of(cmd);
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = eachStatement(cmd, statements(cmd, 'updates'), (s, index) => {
+  const writeErrors = eachStatement(cmd, statements(cmd, 'updates'), deadline, (s, index) => {
     const filter = docOption(s, 'q');
     validateUpdate(s.u);
     const u = s.u;
     const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
-    let matches = matchIn(ctx, name, filter);
-    if (!s.multi) matches = matches.slice(0, 1);
+    // All matches are found before the first write, so an update never meets its own results.
+    const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline) ?? [];
     // Only an upsert creates a missing collection, as in MongoDB.
     const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
       if (!coll) break;
-      const next = applyUpdate(old, u, filter, false, arrayFilters);
+      const next = updated(old, u, filter, arrayFilters);
       n++;
-      // Checked before the comparison, which serialises (recursively) what may be too deep.
-      checkStorable(next, 'update');
-      if (sameDoc(old, next)) continue;
-      storeDoc(ctx, coll, next);
+      if (!next.changed) continue;
+      storeDoc(ctx, coll, next.doc, old, true);
       nModified++;
     }
     if (matches.length === 0 && coll) {
@@ -92,28 +108,32 @@ const update: CommandHandler = (cmd, ctx) => {
 
 const del: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'delete'));
+  const deadline = Deadline.of(cmd);
   let n = 0;
-  const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), (s) => {
+  const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), deadline, (s) => {
+    if (s.limit !== 0 && s.limit !== 1 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
     if (!coll) return;
-    let matches = coll.match(docOption(s, 'q'));
-    if (s.limit === 1) matches = matches.slice(0, 1);
-    else if (s.limit !== 0 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
+    const matches = coll.match(docOption(s, 'q'), s.limit === 1 ? 1 : 0, deadline);
     for (const doc of matches) deleteDoc(ctx, coll, doc);
     n += matches.length;
   });
   return writeErrors.length ? { n, writeErrors } : { n };
 };
 
+/** The document findAndModify acts on: the first match in `sort` order. */
+function target(coll: Collection | undefined, cmd: Document, filter: Document, deadline: Deadline): Document | undefined {
+  if (!coll) return undefined;
+  return coll.query(filter, { sort: docOption(cmd, 'sort'), limit: 1, deadline }).docs[0];
+}
+
 /** findAndModify: one document, atomically found and changed; errors are top-level. */
 const findAndModify: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, Object.keys(cmd)[0]);
   const filter = docOption(cmd, 'query');
-  const sort = docOption(cmd, 'sort');
-  const fields = docOption(cmd, 'fields');
-  let candidates = matchIn(ctx, name, filter);
-  if (Object.keys(sort).length > 0) candidates = sortDocs(candidates, sort);
-  const old = candidates[0];
-  const shape = (doc: Document | undefined): Document | null => (doc ? project([doc], fields)[0] : null);
+  const deadline = Deadline.of(cmd);
+  const projector = compileProjection(docOption(cmd, 'fields'));
+  const shape = (doc: Document | undefined): Document | null => (doc ? projector(doc) : null);
+  const old = target(ctx.catalog.get(ctx.db, name), cmd, filter, deadline);
 
   if (cmd.remove) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
@@ -124,10 +144,9 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   const u = cmd.update;
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
   if (old) {
-    const next = applyUpdate(old, u, filter, false, arrayFilters);
-    checkStorable(next, 'update');
-    if (!sameDoc(old, next)) storeDoc(ctx, ctx.ensureCollection(name), next);
-    return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next : old) };
+    const next = updated(old, u, filter, arrayFilters);
+    if (next.changed) storeDoc(ctx, ctx.ensureCollection(name), next.doc, old, true);
+    return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next.doc : old) };
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));

@@ -1,12 +1,11 @@
 /** Collections and indexes: create, drop, list. */
 import type { Document } from 'bson';
 import { Query } from 'mingo';
-import { ID_INDEX } from '../catalog';
-import { SecondaryIndex } from '../indexes';
+import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import type { IndexSpec } from '../storage/persistence';
-import { formatValue, getPath, isPlainObject } from '../values';
+import { formatValue, isPlainObject } from '../values';
 import { collectionName, docOption, type CommandHandler } from './context';
 
 const create: CommandHandler = (cmd, ctx) => {
@@ -109,7 +108,7 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
       if (sameSpec(sameKey.spec, spec)) continue;
       throw new CommandError('IndexOptionsConflict', `An equivalent index already exists with a different name and options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameKey.spec)}`);
     }
-    if (spec.unique) checkExistingUnique(spec, coll.docs, `${ctx.db}.${name}`);
+    if (spec.unique) checkExistingUnique(spec, coll, `${ctx.db}.${name}`);
     ctx.apply({ op: 'createIndex', db: ctx.db, coll: name, index: spec });
   }
   const numIndexesAfter = coll.indexes.size + 1;
@@ -119,15 +118,10 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
 };
 
 /** Building a unique index over data that already has duplicates fails, as in MongoDB. */
-function checkExistingUnique(spec: IndexSpec, docs: Map<string, Document>, ns: string): void {
-  const probe = new SecondaryIndex(spec);
-  for (const [id, doc] of docs) {
-    if (probe.conflicts(doc, id)) {
-      const keyValue: Document = {};
-      for (const f of probe.fields) keyValue[f] = getPath(doc, f) ?? null;
-      throw new CommandError('DuplicateKey', `Index build failed: E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: ${formatValue(keyValue)}`, { keyPattern: spec.key, keyValue });
-    }
-    probe.add(doc, id);
+function checkExistingUnique(spec: IndexSpec, coll: Collection, ns: string): void {
+  const keyValue = coll.duplicateKey(spec);
+  if (keyValue) {
+    throw new CommandError('DuplicateKey', `Index build failed: E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: ${formatValue(keyValue)}`, { keyPattern: spec.key, keyValue });
   }
 }
 

@@ -1,80 +1,87 @@
 /** find, getMore, killCursors, aggregate, count, distinct, explain. */
+import { performance } from 'node:perf_hooks';
 import type { Document } from 'bson';
-import { Aggregator, ProcessingMode, Query } from 'mingo';
+import { Aggregator, ProcessingMode } from 'mingo';
 import type { Collection } from '../catalog';
-import { matcher } from '../collection';
+import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
+import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
+import { compileProjection } from '../projection';
+import { sortDocuments, sortKeys } from '../sorting';
 import { deepCopy, keyOf, valuesAtPath } from '../values';
 import { collectionName, docOption, intOption, type CommandContext, type CommandHandler } from './context';
 
-const EVERYTHING = new Query({}, QUERY_OPTIONS);
+export { project } from '../projection';
 
-/** `docs` sorted by a MongoDB sort specification (mingo's ordering rules). */
-export function sortDocs(docs: Document[], sort: Document): Document[] {
-  return EVERYTHING.find<Document>(docs).sort(sort).all();
-}
-
-/** `docs` through a projection; the stored documents themselves when there is none. */
-export function project(docs: Document[], projection: Document): Document[] {
-  if (Object.keys(projection).length === 0) return docs;
-  return EVERYTHING.find<Document>(docs, projection).all();
+/** `docs` sorted by a MongoDB sort specification. */
+export function sortDocs(docs: Document[], sort: Document, deadline: Deadline = NO_DEADLINE): Document[] {
+  return sortDocuments(docs, sort, deadline);
 }
 
 /**
  * `docs` sorted by `sort` when every sort key is a top-level field holding a number in every
- * document (timestamps, counters): a plain numeric comparison then gives MongoDB's order, and is
- * many times cheaper than the general comparator. Undefined when that does not hold.
+ * document (timestamps, counters): a plain numeric comparison then gives MongoDB's order.
+ * Undefined when that does not hold (sorting.ts then compares in MongoDB's order of types).
  */
 export function sortByNumbers(docs: Document[], sort: Document): Document[] | undefined {
-  const keys = Object.entries(sort).map(([field, dir]) => ({ field, dir: dir as number }));
-  if (keys.some((k) => k.field.includes('.') || (k.dir !== 1 && k.dir !== -1))) return undefined;
+  const keys = sortKeys(sort);
+  if (!keys || keys.some((k) => k.field.includes('.'))) return undefined;
   for (const doc of docs) {
     for (const { field } of keys) {
       const v: unknown = doc[field];
       if (typeof v !== 'number' || Number.isNaN(v)) return undefined;
     }
   }
-  return [...docs].sort((a, b) => {
-    for (const { field, dir } of keys) {
-      const diff = (a[field] as number) - (b[field] as number);
-      if (diff !== 0) return diff * dir;
-    }
-    return 0;
-  });
+  return sortDocuments(docs, sort);
 }
 
-/** The results of a find: filter through the chosen candidates, then sort, skip, limit, project. */
-function runFind(coll: Collection | undefined, cmd: Document): { docs: Document[]; indexName?: string; examined: number } {
-  if (!coll) return { docs: [], examined: 0 };
-  const filter = docOption(cmd, 'filter');
-  const projection = docOption(cmd, 'projection');
-  const sort = docOption(cmd, 'sort');
-  const hasSort = Object.keys(sort).length > 0;
-  // With a sort, natural order would only be thrown away.
-  const plan = coll.candidates(filter, !hasSort);
-  // When the index answered the filter exactly, the matcher has nothing left to check.
-  let docs = plan.exact ? plan.docs : plan.docs.filter(matcher(filter));
-  if (hasSort) docs = sortByNumbers(docs, sort) ?? sortDocs(docs, sort);
+/** A find's filter, sort, skip, limit and projection, read and checked. */
+interface FindSpec {
+  filter: Document;
+  projection: Document;
+  sort: Document;
+  skip: number;
+  limit: number;
+}
+
+function findSpec(cmd: Document): FindSpec {
   const skip = intOption(cmd, 'skip') ?? 0;
-  const limit = Math.abs(intOption(cmd, 'limit') ?? 0);
-  if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
-  // Projection last, over the page only.
-  return { docs: project(docs, projection), indexName: plan.indexName, examined: plan.docs.length };
+  if (skip < 0) throw new CommandError('BadValue', `Skip value must be non-negative, but received: ${skip}`);
+  return {
+    filter: docOption(cmd, 'filter'),
+    projection: docOption(cmd, 'projection'),
+    sort: docOption(cmd, 'sort'),
+    skip,
+    // A negative limit is the legacy spelling of "one batch of that many".
+    limit: Math.abs(intOption(cmd, 'limit') ?? 0),
+  };
+}
+
+/** Runs a find through the planner, then projects the page. */
+function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadline): { docs: Document[]; outcome?: QueryOutcome } {
+  if (!coll) return { docs: [] };
+  const outcome = coll.query(spec.filter, { sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
+  const projector = compileProjection(spec.projection);
+  const docs = outcome.docs.map((doc) => {
+    deadline.tick();
+    return projector(doc);
+  });
+  return { docs, outcome };
 }
 
 const find: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'find');
-  const { docs } = runFind(ctx.catalog.get(ctx.db, name), cmd);
+  const deadline = Deadline.of(cmd);
+  const { docs } = runFind(ctx.catalog.get(ctx.db, name), findSpec(cmd), deadline);
   const limit = intOption(cmd, 'limit') ?? 0;
-  // A negative limit is the legacy spelling of "one batch only".
   const singleBatch = cmd.singleBatch === true || limit < 0;
   let batchSize = intOption(cmd, 'batchSize');
   if (singleBatch && batchSize === undefined) batchSize = docs.length;
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSize, singleBatch) };
+  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSize, singleBatch, deadline) };
 };
 
-const getMore: CommandHandler = (cmd, ctx) => ({ cursor: ctx.cursors.more(cmd.getMore, intOption(cmd, 'batchSize')) });
+const getMore: CommandHandler = (cmd, ctx) => ({ cursor: ctx.cursors.more(cmd.getMore, intOption(cmd, 'batchSize'), Deadline.of(cmd)) });
 
 const killCursors: CommandHandler = (cmd, ctx) => {
   const ids: unknown[] = Array.isArray(cmd.cursors) ? cmd.cursors : [];
@@ -87,36 +94,57 @@ const killCursors: CommandHandler = (cmd, ctx) => {
 /** Stages that would write elsewhere or need features this server lacks. */
 const UNSUPPORTED_STAGES = new Set(['$out', '$merge', '$search', '$geoNear', '$changeStream']);
 
-/** Runs a pipeline over a collection; a leading `$match` goes through the index planner. */
-export function runPipeline(ctx: CommandContext, coll: Collection | undefined, pipeline: Document[]): Document[] {
-  for (const stage of pipeline) {
+/** Yields `source`'s documents, checking the deadline between them. */
+function* ticking(source: Iterable<Document> | Iterator<Document>, deadline: Deadline): Generator<Document> {
+  const it = Symbol.iterator in source ? (source as Iterable<Document>)[Symbol.iterator]() : (source as Iterator<Document>);
+  for (let r = it.next(); r.done !== true; r = it.next()) {
+    deadline.tick();
+    yield r.value;
+  }
+}
+
+/**
+ * Runs a pipeline over a collection; a leading `$match` goes through the index planner. The
+ * stages run one after the other as mingo iterators, with the deadline checked for every
+ * document passed between them (a stage that gathers everything, like `$sort` or `$group`, is
+ * checked while it reads its input, and as it hands results on).
+ */
+export function runPipeline(ctx: CommandContext, coll: Collection | undefined, pipeline: Document[], deadline: Deadline = NO_DEADLINE): Document[] {
+  pipeline.forEach((stage, i) => {
     const op = Object.keys(stage)[0];
     if (UNSUPPORTED_STAGES.has(op)) throw new CommandError('NotImplemented', `${op} is not supported by the embedded server`);
-  }
+    if (op === '$documents' && i > 0) throw new CommandError('BadValue', '$documents must be first stage in pipeline.');
+  });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
   // countDocuments sends [$match, $group counting]: answered from the match count alone.
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
-    return countGroup(second, coll ? coll.count(docOption(first, '$match')) : 0) ?? [];
+    return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline) : 0) ?? [];
   }
   let input: Document[] = [];
   let rest = pipeline;
   if (coll) {
     if (leadingMatch) {
-      input = coll.match(docOption(first, '$match'));
+      input = coll.match(docOption(first, '$match'), 0, deadline);
       rest = pipeline.slice(1);
     } else {
-      input = coll.match({});
+      input = [...coll.documents()];
     }
   }
   if (rest.length === 0) return input;
-  const aggregator = new Aggregator(rest, {
+  const options = {
     ...QUERY_OPTIONS,
-    // Stages may modify their input objects; those are the stored documents.
-    processingMode: ProcessingMode.CLONE_INPUT,
-    collectionResolver: (name: string) => deepCopy([...(ctx.catalog.get(ctx.db, name)?.docs.values() ?? [])]),
+    collectionResolver: (name: string) => deepCopy([...(ctx.catalog.get(ctx.db, name)?.documents() ?? [])]),
+  };
+  let stream: Generator<Document> = ticking(input, deadline);
+  rest.forEach((stage, i) => {
+    // Stages may modify their input objects: the first one gets copies of the stored documents.
+    const aggregator = new Aggregator([stage], { ...options, processingMode: i === 0 ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF });
+    stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
   });
-  return aggregator.run(input);
+  const out: Document[] = [];
+  for (let r = stream.next(); r.done !== true; r = stream.next()) out.push(r.value);
+  return out;
 }
 
 /**
@@ -145,15 +173,16 @@ const aggregate: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'aggregate');
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' must be an array");
   if (cmd.explain) throw new CommandError('NotImplemented', 'aggregate explain is not supported by the embedded server');
-  const docs = runPipeline(ctx, ctx.catalog.get(ctx.db, name), cmd.pipeline as Document[]);
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, intOption(docOption(cmd, 'cursor'), 'batchSize')) };
+  const deadline = Deadline.of(cmd);
+  const docs = runPipeline(ctx, ctx.catalog.get(ctx.db, name), cmd.pipeline as Document[], deadline);
+  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
 };
 
 const count: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'count'));
   const query = docOption(cmd, 'query');
-  // With no filter this is estimatedDocumentCount: the size of the id map, no scan.
-  let n = coll ? coll.count(query) : 0;
+  // With no filter this is estimatedDocumentCount: the number of documents, no scan.
+  let n = coll ? coll.count(query, Deadline.of(cmd)) : 0;
   n = Math.max(0, n - (intOption(cmd, 'skip') ?? 0));
   const limit = intOption(cmd, 'limit');
   if (limit) n = Math.min(n, Math.abs(limit));
@@ -163,27 +192,86 @@ const count: CommandHandler = (cmd, ctx) => {
 const distinct: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'distinct'));
   if (typeof cmd.key !== 'string') throw new CommandError('TypeMismatch', "'key' must be a string");
+  const deadline = Deadline.of(cmd);
   const seen = new Map<string, unknown>();
-  for (const doc of coll?.match(docOption(cmd, 'query')) ?? []) {
+  for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline) ?? []) {
+    deadline.tick();
     for (const v of valuesAtPath(doc, cmd.key)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
   }
   return { values: [...seen.values()] };
 };
 
-/** explain of a find: which index the planner chose and how many documents it examined. */
+// ---------------------------------------------------------------- explain
+
+/** The input stages of a plan: IXSCAN under FETCH, or COLLSCAN, with their counters. */
+function scanStages(plan: PlanSummary, outcome: QueryOutcome | undefined, filter: Document): Document {
+  const docsExamined = outcome?.docsExamined ?? 0;
+  const keysExamined = outcome?.keysExamined ?? 0;
+  if (plan.stage === 'EOF') return { stage: 'EOF', nReturned: 0 };
+  if (plan.stage === 'COLLSCAN') {
+    const scan: Document = { stage: 'COLLSCAN', direction: 'forward', docsExamined };
+    if (Object.keys(filter).length > 0) scan.filter = filter;
+    return scan;
+  }
+  const { exact, ...ixscan } = plan;
+  const fetch: Document = { stage: 'FETCH', docsExamined, inputStage: { ...ixscan, keysExamined } };
+  if (!exact) fetch.filter = filter;
+  return fetch;
+}
+
+/** explain of a find or count: the winning plan as MongoDB draws it (stages nested inside out), with executionStats. */
 const explain: CommandHandler = (cmd, ctx) => {
   const inner = docOption(cmd, 'explain');
-  if (typeof inner.find !== 'string') throw new CommandError('NotImplemented', 'the embedded server explains only find');
-  const name = collectionName(inner, 'find');
-  const { docs, indexName, examined } = runFind(ctx.catalog.get(ctx.db, name), inner);
-  const scan = indexName
-    ? { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName } }
-    : { stage: 'COLLSCAN' };
+  const started = performance.now();
+  const deadline = Deadline.of(inner).min(Deadline.of(cmd));
+  let name: string;
+  let stages: Document;
+  let nReturned: number;
+  let outcome: QueryOutcome | undefined;
+  if (typeof inner.find === 'string') {
+    name = collectionName(inner, 'find');
+    const spec = findSpec(inner);
+    const coll = ctx.catalog.get(ctx.db, name);
+    const run = runFind(coll, spec, deadline);
+    outcome = run.outcome;
+    nReturned = run.docs.length;
+    stages = scanStages(outcome?.plan ?? EOF_PLAN, outcome, spec.filter);
+    if (outcome?.sortedInMemory) stages = { stage: 'SORT', sortPattern: spec.sort, inputStage: stages };
+    if (spec.skip > 0) stages = { stage: 'SKIP', skipAmount: spec.skip, inputStage: stages };
+    if (spec.limit > 0) stages = { stage: 'LIMIT', limitAmount: spec.limit, inputStage: stages };
+    if (Object.keys(spec.projection).length > 0) stages = { stage: 'PROJECTION_SIMPLE', transformBy: spec.projection, inputStage: stages };
+  } else if (typeof inner.count === 'string') {
+    name = collectionName(inner, 'count');
+    const query = docOption(inner, 'query');
+    const coll = ctx.catalog.get(ctx.db, name);
+    const counted = coll?.countWithPlan(query, deadline);
+    outcome = counted;
+    nReturned = 0;
+    stages = { stage: 'COUNT', nCounted: counted?.total ?? 0, inputStage: scanStages(counted?.plan ?? EOF_PLAN, counted, query) };
+  } else {
+    throw new CommandError('NotImplemented', 'the embedded server explains only find and count');
+  }
+  stages.nReturned = nReturned;
   return {
-    queryPlanner: { namespace: `${ctx.db}.${name}`, winningPlan: scan },
-    executionStats: { executionSuccess: true, nReturned: docs.length, totalDocsExamined: examined, totalKeysExamined: indexName ? examined : 0 },
+    explainVersion: '1',
+    queryPlanner: { namespace: `${ctx.db}.${name}`, indexFilterSet: false, winningPlan: stripCounters(stages), rejectedPlans: [] },
+    executionStats: {
+      executionSuccess: true,
+      nReturned,
+      executionTimeMillis: Math.round(performance.now() - started),
+      totalKeysExamined: outcome?.keysExamined ?? 0,
+      totalDocsExamined: outcome?.docsExamined ?? 0,
+      executionStages: stages,
+    },
+    command: inner,
   };
 };
+
+/** The plan without execution counters, for queryPlanner.winningPlan. */
+function stripCounters(stage: Document): Document {
+  const { nReturned: _n, keysExamined: _k, docsExamined: _d, nCounted: _c, inputStage, ...rest } = stage;
+  return inputStage ? { ...rest, inputStage: stripCounters(inputStage as Document) } : rest;
+}
 
 /** Read commands, keyed by lower-case name. */
 export const readCommands: Record<string, CommandHandler> = {

@@ -6,7 +6,7 @@ import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
 import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError } from '../errors';
-import { exceedsDepth, formatValue, keyOf, MAX_STORED_DEPTH } from '../values';
+import { exceedsDepth, formatValue, MAX_STORED_DEPTH } from '../values';
 import type { CommandContext } from './context';
 
 /** MongoDB's limit on a stored document (BSONObjMaxUserSize): 16 MiB. */
@@ -70,18 +70,21 @@ export function insertDoc(ctx: CommandContext, coll: Collection, doc: Document, 
   if (Array.isArray(doc._id) || doc._id instanceof RegExp) {
     throw new CommandError('BadValue', `can't use an array or regex for _id`);
   }
-  if (coll.docs.has(keyOf(doc._id))) throw duplicateKeyError(coll, ID_INDEX.name, { _id: 1 }, { _id: doc._id });
+  if (coll.byId(doc._id) !== undefined) throw duplicateKeyError(coll, ID_INDEX.name, { _id: 1 }, { _id: doc._id });
   storeChecked(ctx, coll, doc);
 }
 
-/** Stores a new version of a document (same `_id`) after the size, depth and unique-index checks. */
-export function storeDoc(ctx: CommandContext, coll: Collection, doc: Document): void {
-  checkStorable(doc, 'update');
-  storeChecked(ctx, coll, doc);
+/**
+ * Stores a new version `doc` of the stored document `previous` (same `_id`) after the size and
+ * depth checks (`checked`: already done by the caller) and the unique-index checks.
+ */
+export function storeDoc(ctx: CommandContext, coll: Collection, doc: Document, previous: Document, checked = false): void {
+  if (!checked) checkStorable(doc, 'update');
+  storeChecked(ctx, coll, doc, previous);
 }
 
-function storeChecked(ctx: CommandContext, coll: Collection, doc: Document): void {
-  const violation = coll.uniqueViolation(doc);
+function storeChecked(ctx: CommandContext, coll: Collection, doc: Document, previous?: Document): void {
+  const violation = coll.uniqueViolation(doc, previous);
   if (violation) throw duplicateKeyError(coll, violation.spec.name, violation.spec.key, violation.keyValue);
   ctx.apply({ op: 'put', db: coll.db, coll: coll.name, doc });
 }
