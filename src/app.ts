@@ -5,18 +5,15 @@
  * here, so tests can drive the app with supertest.
  */
 import path from 'node:path';
-import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { config } from './config';
 import { logger as processLogger, type Logger } from './logger';
 import { accessLog } from './middlewares/accessLog';
 import { errorHandler } from './middlewares/errorHandler';
-import { httpMetrics } from './middlewares/httpMetrics';
 import { verifyJsonDepth } from './middlewares/jsonDepth';
 import { notFound } from './middlewares/notFound';
 import { literalBadEscapes } from './middlewares/pathEscapes';
-import { requestId } from './middlewares/requestId';
+import { securityHeaders } from './middlewares/securityHeaders';
 import { createRouter, type RouterOptions } from './routes';
 import { PROJECT_ROOT } from './utils/projectRoot';
 
@@ -62,16 +59,17 @@ export function createApp({
   app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
 
   // First, so that every answer (also a 413 from the body parser) has a request id, a log line and a timing.
-  app.use(requestId, accessLog(logger, writeAccessLog), httpMetrics);
+  app.use(accessLog(logger, writeAccessLog));
 
-  // The server speaks plain HTTP itself: asking browsers to upgrade subresources to https would
-  // break the bundled page when opened by a LAN address. Put TLS in front and add it there.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(
-    cors({
-      exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+    securityHeaders({
+      // The server speaks plain HTTP itself: asking browsers to upgrade subresources to https would
+      // break the bundled page when opened by a LAN address. Put TLS in front and add it there.
+      helmet: { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } },
       // The route table answers preflights, so OPTIONS on a path that does not exist is a 404.
-      preflightContinue: true,
+      cors: {
+        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+      },
     }),
   );
   app.use(express.json({ limit: '100kb', strict: false, verify: verifyJsonDepth }));

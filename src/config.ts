@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
@@ -78,6 +79,22 @@ const envSchema = z.object({
     .default('10m')
     // Above the driver's 10 s heartbeat with margin, or its monitoring connection would be cut.
     .refine((v) => durationPattern.test(v) && parseDurationSeconds(v) >= 60, 'must be at least 60 seconds'),
+  // Where the embedded server runs: a worker thread (default), or the HTTP thread for debugging and comparison.
+  TN_DB_THREAD: z.enum(['worker', 'main']).default('worker'),
+  // A fixed path for its Unix socket (empty: a fresh private directory per start); sun_path holds 103 bytes.
+  TN_DB_SOCKET: z
+    .string()
+    .trim()
+    .default('')
+    .refine((v) => v === '' || Buffer.byteLength(path.resolve(v)) <= 103, 'must be at most 103 bytes once made absolute (a Unix socket path)'),
+  // The worker thread's heap limit in MiB (0: V8's default); past it the worker stops and the process exits 1.
+  TN_DB_MAX_HEAP_MB: z.coerce
+    .number()
+    .int()
+    .refine((v) => v === 0 || (v >= 32 && v <= 1_048_576), 'must be 0 (V8 default) or between 32 and 1048576')
+    .default(0),
+  // API processes sharing the port (node:cluster); 1 runs everything in this process.
+  TN_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   TN_LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   TN_ACCESS_LOG: z.enum(['true', 'false']).default('true'),
@@ -93,6 +110,10 @@ const envSchema = z.object({
   TN_METRICS_ALLOW: z.string().trim().default('127.0.0.0/8,::1').refine(isAddressList, 'must be a comma-separated list of IP addresses or CIDRs'),
   TN_METRICS_TOKEN: z.string().default('').refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters when set'),
   TN_METRICS_DB_COMMANDS: z.enum(['true', 'false']).default('true'),
+  // How long a user found to exist is trusted without asking the database again (a deleted user's
+  // token is refused within this time), and how many such users each process remembers.
+  TN_USER_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
+  TN_USER_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   TN_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(20_000),
   TN_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   TN_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
@@ -155,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     }
   }
 
+  if (e.TN_DB_SOCKET !== '' && e.TN_DB_LISTEN === 'tcp') warnings.push('TN_DB_SOCKET is ignored: TN_DB_LISTEN=tcp');
+
   return Object.freeze({
     env: e.NODE_ENV,
     isProduction,
@@ -172,7 +195,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         credentials: e.TN_DB_LISTEN === 'tcp' ? Object.freeze({ user: e.TN_DB_USER, password: e.TN_DB_PASSWORD }) : undefined,
         maxConnections: e.TN_DB_MAX_CONNECTIONS,
         idleTimeoutMs: parseDurationSeconds(e.TN_DB_IDLE_TIMEOUT) * 1000,
+        socketPath: e.TN_DB_SOCKET === '' ? undefined : path.resolve(e.TN_DB_SOCKET),
       }),
+      thread: e.TN_DB_THREAD,
+      maxHeapMb: e.TN_DB_MAX_HEAP_MB,
     }),
     jwt: Object.freeze({
       key: crypto.createSecretKey(Buffer.from(jwtKey, 'utf8')),
@@ -196,11 +222,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refusalDelayMs: e.TN_RATE_LIMIT_REFUSAL_DELAY_MS ?? (isTest ? 0 : 1000),
     }),
     hashPool: Object.freeze({ concurrency: e.TN_HASH_CONCURRENCY, queue: e.TN_HASH_QUEUE }),
+    userCache: Object.freeze({ ttlMs: e.TN_USER_CACHE_MS, maxEntries: e.TN_USER_CACHE_SIZE }),
     metrics: Object.freeze({
       allow: Object.freeze(splitList(e.TN_METRICS_ALLOW)),
       token: e.TN_METRICS_TOKEN,
-      // The driver's command monitoring costs about 25 µs of CPU per command (it builds an event
-      // and fully decodes every reply); it can be turned off where that matters more than the metric.
+      // Timed where each command is sent (src/models/commands.ts), about a microsecond a command.
       dbCommands: e.TN_METRICS_DB_COMMANDS === 'true',
     }),
     http: Object.freeze({
@@ -210,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxConnections: e.TN_HTTP_MAX_CONNECTIONS,
     }),
     shutdownTimeoutMs: e.TN_SHUTDOWN_TIMEOUT_MS,
+    workers: e.TN_WORKERS,
     warnings: Object.freeze(warnings),
   });
 }

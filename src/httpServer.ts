@@ -47,6 +47,15 @@ class ConnectionGuard {
   private readonly busy = new Map<net.Socket, Set<http.ServerResponse>>();
   /** Connections over the cap whose request gets a 503. */
   private readonly refused = new Set<net.Socket>();
+  /**
+   * Every response whose handler may still be running: from its request until it closes having
+   * been ended, or, when its client went away first, until the handler ends it anyway (Express
+   * does, for an answer or an error). A closed connection does not stop a handler in the middle
+   * of a hash or a database command, and closing the database under it would turn its work into
+   * an error, so a graceful close waits for this set to empty, not only for the connections.
+   */
+  private readonly running = new Set<http.ServerResponse>();
+  private onSettled: (() => void) | undefined;
   private draining = false;
   private evictedSinceLog = 0;
   private refusedSinceLog = 0;
@@ -84,6 +93,7 @@ class ConnectionGuard {
 
   /** A request arrived on the connection; `res` is its response. */
   requestStarted(socket: net.Socket, res: http.ServerResponse): void {
+    this.running.add(res);
     this.idle.delete(socket);
     const responses = this.busy.get(socket) ?? new Set();
     responses.add(res);
@@ -101,11 +111,39 @@ class ConnectionGuard {
     else this.idle.add(socket); // re-added at the end: now the most recently idle
   }
 
-  /** Requests in flight on all connections. */
+  /**
+   * The response closed: done when it was ended. When its client went away first, its handler is
+   * still running and stays counted until it calls `res.end()`; only such responses pay for the
+   * wrapped `end`.
+   */
+  responseClosed(res: http.ServerResponse): void {
+    if (res.writableEnded) {
+      this.settle(res);
+      return;
+    }
+    const end = res.end;
+    const settle = () => this.settle(res);
+    res.end = function (this: http.ServerResponse, ...args: unknown[]) {
+      settle();
+      return (end as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+    } as typeof res.end;
+  }
+
+  private settle(res: http.ServerResponse): void {
+    if (this.running.delete(res) && this.running.size === 0) this.onSettled?.();
+  }
+
+  /** Resolves once no handler is running (at once when none is). */
+  handlersSettled(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onSettled = resolve;
+    });
+  }
+
+  /** Requests whose handlers are still running, whether or not their client is still there. */
   inFlight(): number {
-    let total = 0;
-    for (const responses of this.busy.values()) total += responses.size;
-    return total;
+    return this.running.size;
   }
 
   /** Whether a response on this connection has begun: nothing else may be written to it then. */
@@ -215,7 +253,10 @@ export function createHttpServer(handler: http.RequestListener, limits: HttpLimi
   const track = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const { socket } = req;
     guard.requestStarted(socket, res);
-    res.once('close', () => guard.requestEnded(socket, res));
+    res.once('close', () => {
+      guard.requestEnded(socket, res);
+      guard.responseClosed(res);
+    });
     if (guard.isDraining()) res.setHeader('Connection', 'close');
   };
 
@@ -280,21 +321,30 @@ export function createHttpServer(handler: http.RequestListener, limits: HttpLimi
 /**
  * Closes the server gracefully: stops accepting at once, closes idle connections at once and
  * busy ones as their responses complete, and after `timeoutMs` closes whatever is left. Resolves
- * once every connection is closed, with the number of requests that were cut off.
+ * once every connection is closed and every handler whose client went away has ended its response
+ * (or `timeoutMs` passed), with the number of requests that were cut off: only then may the
+ * database close under the app.
  */
 export function closeGracefully(server: http.Server, timeoutMs: number): Promise<number> {
   const guard = guards.get(server);
   if (!guard) throw new Error('closeGracefully() needs a server made by createHttpServer()');
   return new Promise((resolve) => {
     let cutOff = 0;
+    let timedOut = false;
     const deadline = setTimeout(() => {
+      timedOut = true;
       cutOff = guard.inFlight();
       guard.destroyAll();
       server.closeAllConnections();
+      resolve(cutOff);
     }, timeoutMs);
     server.close(() => {
-      clearTimeout(deadline);
-      resolve(cutOff);
+      // A connection can count as closed before its response's 'close' event: wait for the handlers.
+      void guard.handlersSettled().then(() => {
+        if (timedOut) return;
+        clearTimeout(deadline);
+        resolve(cutOff);
+      });
     });
     guard.drain();
   });

@@ -60,8 +60,33 @@ export function createLogger(options: LoggerOptions): Logger {
 /** The process-wide logger. */
 export const logger: Logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
-/** The logger of a request (its lines carry the request id), or the process logger outside one. */
+/** Where a request keeps its app's logger and, once made, its own child logger. */
+const APP_LOGGER = Symbol('appLogger');
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id (middlewares/requestId.ts), on every line logged for the request. */
+    id?: string;
+    /** The request's logger, made by `logOf` the first time the request logs something. */
+    log?: Logger;
+    [APP_LOGGER]?: Logger;
+  }
+}
+
+/** Records which logger a request's lines go to (the app's); `logOf` makes the child only when needed. */
+export function attachLogger(req: IncomingMessage, appLogger: Logger): void {
+  req[APP_LOGGER] = appLogger;
+}
+
+/**
+ * The logger of a request (its lines carry the request id), or the process logger outside one.
+ * Made on first use: most requests log nothing but their access line, which needs no child.
+ */
 export function logOf(req: IncomingMessage): Logger {
-  // pino-http sets req.log for every request through the app; unit tests call middlewares without it.
-  return (req as { log?: Logger }).log ?? logger;
+  if (req.log) return req.log;
+  const appLogger = req[APP_LOGGER];
+  // Unit tests call middlewares with bare requests that never went through the app.
+  if (!appLogger) return logger;
+  req.log = appLogger.child({ reqId: req.id });
+  return req.log;
 }

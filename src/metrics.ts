@@ -1,11 +1,10 @@
 /**
  * Prometheus metrics (prom-client), one registry per process: HTTP request durations by route
- * pattern and status, database command durations from the driver's command monitoring,
+ * pattern and status, database command durations (timed where src/models sends each command),
  * rate-limit refusals and the password-hashing pool, plus Node's default process metrics.
  * Every label takes values from a small fixed set (route patterns, command names, policy
  * names), never from raw paths or user input, so the number of series stays bounded.
  */
-import mongoose from 'mongoose';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The registry `/metrics` serves. */
@@ -21,10 +20,13 @@ export const httpRequestDuration = new Histogram({
   registers: [registry],
 });
 
-/** Seconds a database command took, as the driver measured it (send to reply). */
+/**
+ * Seconds a database command took, from the call that sends it to its result (src/models/commands.ts
+ * `timed`): the round trip plus the driver's own work on it.
+ */
 export const dbCommandDuration = new Histogram({
   name: 'tn_db_command_duration_seconds',
-  help: 'Database command durations by command name and outcome (driver command monitoring)',
+  help: 'Database command durations by command name and outcome (from sending to the result, in the API process)',
   labelNames: ['command', 'outcome'] as const,
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   registers: [registry],
@@ -59,34 +61,22 @@ export const hashPoolRejections = new Counter({
   registers: [registry],
 });
 
-// Driver command names are a fixed vocabulary; anything else (an unexpected name) is folded
-// into one label so a misbehaving server cannot grow the series without bound.
-const KNOWN_COMMAND = /^[A-Za-z]{1,32}$/;
-
-/** The driver's client behind a mongoose connection. */
-type MongoClient = ReturnType<typeof mongoose.connection.getClient>;
-
-const monitored = new WeakSet<MongoClient>();
-
-/** Records every command of this client in `dbCommandDuration` (needs `monitorCommands: true`). */
-export function monitorClient(client: MongoClient): void {
-  if (monitored.has(client)) return;
-  monitored.add(client);
-  const observe = (outcome: 'ok' | 'error') => (event: { commandName: string; duration: number }) => {
-    const command = KNOWN_COMMAND.test(event.commandName) ? event.commandName : 'other';
-    dbCommandDuration.observe({ command, outcome }, event.duration / 1000);
-  };
-  client.on('commandSucceeded', observe('ok'));
-  client.on('commandFailed', observe('error'));
+/** The journal's cumulative counters. */
+export interface StorageCounters {
+  fsyncs: number;
+  fsyncMsTotal: number;
+  commits: number;
+  failures: number;
+  recoveries: number;
 }
 
-// mongoose makes a new client per connect(); follow whichever is current.
-mongoose.connection.on('connected', () => monitorClient(mongoose.connection.getClient()));
-if (mongoose.connection.readyState === mongoose.ConnectionStates.connected) monitorClient(mongoose.connection.getClient());
-
-/** What the embedded server reports about its storage (src/embedded-mongo's `EmbeddedServer`). */
+/**
+ * What the embedded server reports about its storage (src/db's `EmbeddedDb`). The counters may
+ * come asynchronously: the server runs in a worker thread (or the cluster primary) and is asked at
+ * scrape time, so a scrape right after a write counts it.
+ */
 export interface StorageSource {
-  storageStats(): { fsyncs: number; fsyncMsTotal: number; commits: number; failures: number; recoveries: number } | null;
+  storageStats(): StorageCounters | null | Promise<StorageCounters | null>;
   health(): { writable: boolean };
 }
 
@@ -96,13 +86,13 @@ export interface StorageSource {
  * writes now. Read at scrape time from the cumulative counters the journal keeps anyway.
  */
 export function observeStorage(source: StorageSource): void {
-  const cumulative = (name: string, help: string, read: (s: NonNullable<ReturnType<StorageSource['storageStats']>>) => number) =>
+  const cumulative = (name: string, help: string, read: (s: StorageCounters) => number) =>
     new Counter({
       name,
       help,
       registers: [registry],
-      collect() {
-        const stats = source.storageStats();
+      async collect() {
+        const stats = await source.storageStats();
         this.reset();
         if (stats) this.inc(read(stats));
       },

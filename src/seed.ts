@@ -3,7 +3,7 @@
  * original texts and timestamps. Loading is idempotent (upserts by id) and moves the counters
  * past the demo ids so new users and notes never collide with them.
  */
-import { hashPassword } from './controllers/usersController';
+import { forgetUser, hashPassword } from './controllers/usersController';
 import { advanceSeq } from './models/Counter';
 import { Note } from './models/Note';
 import { User } from './models/User';
@@ -35,6 +35,7 @@ export async function seedDemo(): Promise<{ users: number; notes: number }> {
       { $set: { name: user.name, email: user.email, passwordHash, createdAt: user.createdAt, updatedAt: user.createdAt } },
       { upsert: true },
     );
+    forgetUser(user.id); // this process may remember the user it replaced
   }
   for (const note of DEMO_NOTES) {
     await Note.updateOne(

@@ -3,12 +3,16 @@
  * MONGODB_URI, and checks that it answers and shuts down cleanly on SIGTERM and SIGINT; that it
  * stays available to a real client while 20,000 idle sockets are opened against it; that its
  * timeouts and error answers hold on a real process; that SIGTERM lets a request in flight
- * finish; and that SIGTERM to `npm start` reaches the server.
+ * finish; and that SIGTERM to `npm start` reaches the server. With the embedded server in its
+ * worker thread (the default): the order of shutdown, a data directory held by another process,
+ * and a worker that dies (exit 1, nothing acknowledged lost); TN_DB_THREAD=main still works.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { buildIfNeeded, exitCode, freePort, ROOT, spawnServer, stopServer, waitForServer, type ServerProcess } from './helpers/serverProcess';
 import { makeTempDir, removeDir } from './helpers/tmp';
 import { uniqueEmail } from './helpers/ids';
@@ -379,3 +383,121 @@ function canListen(port: number): Promise<boolean> {
     probe.listen(port, () => probe.close(() => resolve(true)));
   });
 }
+
+describe('the embedded server in its worker thread (the default), as `npm start` runs it', () => {
+  let work: string;
+
+  beforeAll(async () => {
+    await buildIfNeeded();
+    work = makeTempDir('tn-worker-');
+  }, 120_000);
+
+  afterAll(() => removeDir(work));
+
+  /** The server's JSON log lines. */
+  function logLines(server: ServerProcess): { level: number; msg: string }[] {
+    return server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+  }
+
+  it('SIGTERM closes HTTP, then mongoose, then the worker (journal flushed, lock released), and exits 0', async () => {
+    const dataDir = `${work}/order`;
+    const server = await spawnServer({ env: { NODE_ENV: 'test', TN_DATA_DIR: dataDir, LOG_LEVEL: 'info', MONGODB_URI: '' } });
+    try {
+      await waitForServer(server);
+      expect(fs.existsSync(`${dataDir}/LOCK`)).toBe(true);
+      const socketPath = /listening on the Unix socket (\S+)/.exec(server.stdout())?.[1];
+      expect(socketPath).toBeDefined();
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+
+      const messages = logLines(server).map((line) => line.msg);
+      expect(messages).toContainEqual(expect.stringMatching(/^database: embedded MongoDB-compatible server at .*; in a worker thread\)$/));
+      const order = ['SIGTERM received: shutting down', 'shutdown: HTTP server closed', 'shutdown: database connection closed', 'shutdown: embedded database closed (journal flushed, lock released)'];
+      expect(messages.filter((msg) => order.includes(msg))).toEqual(order);
+      expect(logLines(server).filter((line) => line.level >= 50)).toEqual([]);
+      expect(fs.existsSync(`${dataDir}/LOCK`)).toBe(false);
+      expect(fs.existsSync(socketPath!)).toBe(false);
+    } finally {
+      await stopServer(server, 'SIGKILL');
+    }
+  }, 30_000);
+
+  it('a data directory held by another process (`npm run db`) fails start-up with one line naming it and the owner', async () => {
+    const dataDir = `${work}/held`;
+    const holder = spawn(process.execPath, [`${ROOT}/dist/scripts/db.js`], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', TN_DATA_DIR: dataDir, MONGODB_URI: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let printed = '';
+      holder.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+      for (let i = 0; i < 100 && !printed.includes('MONGODB_URI='); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(printed).toContain('MONGODB_URI=');
+
+      const server = await spawnServer({ env: { NODE_ENV: 'test', TN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '' } });
+      expect(await server.exited).toEqual({ code: 1, signal: null });
+      const lines = server.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0].startsWith(`Start-up failed: data directory ${path.resolve(dataDir)} is locked by process ${holder.pid} (${path.resolve(dataDir)}/LOCK)`)).toBe(true);
+    } finally {
+      holder.kill('SIGTERM');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    expect(fs.existsSync(`${dataDir}/LOCK`)).toBe(false);
+  }, 30_000);
+
+  it('a worker that dies (its heap limit, TN_DB_MAX_HEAP_MB) stops the process with exit 1 and one line; a restart serves everything acknowledged', async () => {
+    const dataDir = `${work}/crash`;
+    const env = { NODE_ENV: 'test', TN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '', TN_JWT_PRIVATE_KEY: 'worker-crash-test-key-0123456789abcdefghijklmnop' };
+    const server = await spawnServer({ env: { ...env, TN_DB_MAX_HEAP_MB: '48', LOG_LEVEL: 'info' } });
+    let noteId: string;
+    let token: string;
+    try {
+      await waitForServer(server);
+      token = await tokenFor(server.baseUrl);
+      const created = await fetch(`${server.baseUrl}/notes`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ text: 'acknowledged before the crash' }) });
+      expect(created.status).toBe(201);
+      noteId = ((await created.json()) as { id: string }).id;
+
+      // Any client of the socket can make the server hold more than its heap limit allows.
+      const socketPath = /listening on the Unix socket (\S+)/.exec(server.stdout())![1];
+      const client = await new MongoClient(`mongodb://${encodeURIComponent(socketPath)}`).connect();
+      const big = 'x'.repeat(4_000_000);
+      for (let i = 0; i < 40 && server.child.exitCode === null; i++) {
+        const failed = await client.db('thunder-notes').collection('ballast').insertOne({ i, big }).then(() => false, () => true);
+        if (failed) break;
+      }
+      await client.close(true);
+
+      expect(await server.exited).toEqual({ code: 1, signal: null });
+      expect(server.stderr().trim().split('\n')).toEqual(['Database lost: the embedded database worker stopped unexpectedly: it ran out of memory (heap limit 48 MiB, TN_DB_MAX_HEAP_MB)']);
+    } finally {
+      await stopServer(server, 'SIGKILL');
+    }
+
+    const restarted = await spawnServer({ env });
+    try {
+      await waitForServer(restarted);
+      const read = await fetch(`${restarted.baseUrl}/notes/${noteId}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(read.status).toBe(200);
+      expect(((await read.json()) as { text: string }).text).toBe('acknowledged before the crash');
+    } finally {
+      await stopServer(restarted);
+    }
+  }, 60_000);
+
+  it('TN_DB_THREAD=main runs the embedded server on the HTTP thread, and shuts down the same way', async () => {
+    const server = await spawnServer({ env: { NODE_ENV: 'test', TN_DATA_DIR: `${work}/main`, TN_DB_THREAD: 'main', LOG_LEVEL: 'info', MONGODB_URI: '' } });
+    try {
+      expect((await waitForServer(server)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(logLines(server).map((line) => line.msg)).toContainEqual(expect.stringMatching(/; on the main thread\)$/));
+      expect(fs.existsSync(`${work}/main/LOCK`)).toBe(false);
+    } finally {
+      await stopServer(server, 'SIGKILL');
+    }
+  }, 30_000);
+});

@@ -15,7 +15,8 @@ export interface CacheHeaders {
 
 /** A strong ETag for an exact representation: any change of the bytes changes it. */
 export function etagOf(body: string): string {
-  return `"${crypto.createHash('sha1').update(body, 'utf8').digest('base64url')}"`;
+  // The one-shot hash: the same digest as createHash('sha1').update(body, 'utf8'), without a Hash object.
+  return `"${crypto.hash('sha1', body, 'base64url')}"`;
 }
 
 /** An HTTP date (second precision) for epoch milliseconds. */

@@ -3,6 +3,7 @@
  * edit, delete. Every query and write is filtered by the owner, so a write that matches nothing
  * is the proof that the note does not exist for this caller: no read comes first.
  */
+import { count, findMany, findOne, timed } from '../models/commands';
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
 import type { ListQuery } from '../schemas/noteSchemas';
@@ -58,25 +59,33 @@ export function sortSpec(query: Pick<ListQuery, 'sort' | 'order'>): Record<strin
 /** Creates a note for `owner` with a fresh id. */
 export async function createNote(owner: string, text: string, now: number = Date.now()): Promise<NoteView> {
   const seq = await nextSeq('notes');
-  const note = await Note.create({ id: String(seq), seq, owner, text, createdAt: now, updatedAt: now });
+  const note: NoteDoc = { id: String(seq), seq, owner, text, createdAt: now, updatedAt: now };
+  // Straight to the driver: every field was validated or is made here, so the document is
+  // exactly what mongoose's `create` would build (same types, no version key), without its work.
+  await timed('insert', () => Note.collection.insertOne(note));
   return toView(toDTO(note));
 }
 
 /** `owner`'s note with this id; a note of someone else's does not exist for them. */
 export async function getNote(owner: string, id: string): Promise<NoteView> {
-  const note = await Note.findOne({ id, owner }, NOTE_FIELDS).lean();
+  const note = await findOne<NoteDTO>(Note, { id, owner }, NOTE_FIELDS);
   if (!note) throw noteNotFound(id);
   return toView(toDTO(note));
 }
 
-/** One page of `owner`'s notes: filter, then sort (ties by id), then skip/limit, all in the database. */
+/**
+ * One page of `owner`'s notes: filter, then sort (ties by id), then skip/limit, all in the
+ * database. The count and the page are two commands sent together, so the request waits for
+ * one round trip's time; a page past the end comes back empty from the database.
+ */
 export async function listNotes(owner: string, query: ListQuery): Promise<NotesPage> {
   const filter: Record<string, unknown> = { owner };
   if (query.q !== undefined) filter.text = { $regex: escapeRegex(query.q), $options: 'i' };
-  const total = await Note.countDocuments(filter);
   const skip = (query.page - 1) * query.limit;
-  // A page past the end needs no second query.
-  const docs = skip >= total ? [] : await Note.find(filter, NOTE_FIELDS).sort(sortSpec(query)).skip(skip).limit(query.limit).lean();
+  const [total, docs] = await Promise.all([
+    count(Note, filter),
+    findMany<NoteDTO>(Note, filter, { projection: NOTE_FIELDS, sort: sortSpec(query), skip, limit: query.limit }),
+  ]);
   const { page, links: pageMoves } = paginate(query, total);
   return {
     notes: docs.map((doc) => ({ ...toDTO(doc), links: noteItemLinks(doc.id) })),
@@ -87,7 +96,7 @@ export async function listNotes(owner: string, query: ListQuery): Promise<NotesP
 
 /** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt. */
 export async function replaceNote(owner: string, id: string, text: string, now: number = Date.now()): Promise<void> {
-  const result = await Note.updateOne({ id, owner }, { $set: { text, updatedAt: now } });
+  const result = await timed('update', () => Note.collection.updateOne({ id, owner }, { $set: { text, updatedAt: now } }));
   if (result.matchedCount === 0) throw noteNotFound(id);
 }
 
@@ -98,6 +107,6 @@ export async function editNoteText(owner: string, id: string, text: string, now:
 
 /** Deletes `owner`'s note; a second delete finds nothing. */
 export async function deleteNote(owner: string, id: string): Promise<void> {
-  const result = await Note.deleteOne({ id, owner });
+  const result = await timed('delete', () => Note.collection.deleteOne({ id, owner }));
   if (result.deletedCount === 0) throw noteNotFound(id);
 }

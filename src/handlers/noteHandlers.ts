@@ -6,22 +6,22 @@ import { PAGE_RELS } from '../controllers/paginationController';
 import { callerOf, inputOf, noteIdOf } from '../requestContext';
 import * as noteSchemas from '../schemas/noteSchemas';
 import { AppError } from '../utils/AppError';
-import { sendRepresentation, setLinkHeader } from './respond';
+import { sendJson, sendRepresentation, setLinkHeader } from './respond';
 
 /** GET /notes — one page of the caller's notes, filtered and sorted before paging. */
 export async function listNotes(req: Request, res: Response): Promise<void> {
   const { query } = inputOf(res, noteSchemas.listNotes);
   const list = await notes.listNotes(callerOf(res).id, query);
-  res.set('X-Total-Count', String(list.page.totalItems));
+  res.setHeader('X-Total-Count', String(list.page.totalItems));
   setLinkHeader(res, list.links, PAGE_RELS);
   sendRepresentation(req, res, list, { isPrivate: true });
 }
 
 /** POST /notes — 201 with Location and the note as GET /notes/{id} shows it. */
-export async function createNote(_req: Request, res: Response): Promise<void> {
+export async function createNote(req: Request, res: Response): Promise<void> {
   const { body } = inputOf(res, noteSchemas.createNote);
   const note = await notes.createNote(callerOf(res).id, body.text);
-  res.status(201).location(paths.note(note.id)).json(note);
+  sendJson(req, res, 201, note, { Location: paths.note(note.id) });
 }
 
 /** GET /notes/{id} — the note, cacheable. */

@@ -1,6 +1,11 @@
 /**
- * Sends a cacheable JSON representation: ETag over the exact bytes, Cache-Control, optional
- * Last-Modified and Vary, then 304 when the request's validators show the client's copy is current.
+ * Sends JSON: a cacheable representation (ETag over the exact bytes, Cache-Control, optional
+ * Last-Modified and Vary, then 304 when the request's validators show the client's copy is
+ * current), or a plain JSON answer. The body is serialized once and written straight to the
+ * response with the headers Express's `res.json`/`res.send` would set (`Content-Type:
+ * application/json; charset=utf-8`, `Content-Length`, in that order); nothing else of theirs
+ * applies here: Express's own ETag is off, and its freshness check could only agree with the one
+ * made here, which sees the same validators.
  */
 import type { Request, Response } from 'express';
 import { cacheHeaders, isNotModified } from '../controllers/cachingController';
@@ -14,18 +19,42 @@ export interface RepresentationOptions {
   isPrivate: boolean;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Writes a serialized JSON body with its type and length; a HEAD request gets the headers only. */
+function writeJson(req: Request, res: Response, body: string): void {
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'));
+  if (req.method === 'HEAD') res.end();
+  else res.end(body, 'utf8');
+}
+
 /** Answers 200 with the JSON body, or 304 without it when the request's validators match. */
 export function sendRepresentation(req: Request, res: Response, payload: unknown, options: RepresentationOptions): void {
   const body = JSON.stringify(payload);
   const headers = cacheHeaders(body, options);
-  res.status(200).set(headers);
-  if (options.isPrivate) res.vary('Authorization');
+  res.statusCode = 200;
+  res.setHeader('ETag', headers.ETag);
+  res.setHeader('Cache-Control', headers['Cache-Control']);
+  if (headers['Last-Modified'] !== undefined) res.setHeader('Last-Modified', headers['Last-Modified']);
+  if (options.isPrivate) {
+    if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Authorization');
+    else res.vary('Authorization');
+  }
   // Weak If-None-Match comparison, lists, `*`, If-Modified-Since only without If-None-Match.
-  if (isNotModified({ ifNoneMatch: req.get('If-None-Match'), ifModifiedSince: req.get('If-Modified-Since') }, headers)) {
-    res.status(304).end();
+  if (isNotModified({ ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] }, headers)) {
+    res.statusCode = 304;
+    res.end();
     return;
   }
-  res.type('application/json').send(body);
+  writeJson(req, res, body);
+}
+
+/** Answers with a JSON body (not cacheable), e.g. 201 with the created resource; `headers` come first. */
+export function sendJson(req: Request, res: Response, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  res.statusCode = status;
+  for (const name in headers) res.setHeader(name, headers[name]);
+  writeJson(req, res, JSON.stringify(payload));
 }
 
 /** Writes the links with these rels into an RFC 8288 `Link` header (nothing when there are none). */

@@ -1,14 +1,20 @@
 /**
- * Access logs (pino-http): one line per request at info — method, path (the query is left out:
- * it can hold search text), status, duration in ms and the request id. The same middleware gives
- * every request `req.log`, a child logger whose lines all carry `reqId`, also when access lines
- * are off. Successful probes of /health, /ready and /metrics are not logged: an orchestrator
- * polling them every few seconds would drown everything else.
+ * The first middleware of every request: its id (see requestId.ts), its access-log line and its
+ * timing in `tn_http_request_duration_seconds`, all from one 'close' listener (a response emits
+ * 'close' after 'finish', and also when its connection drops first).
+ *
+ * The access line is one info line per request — method, path (the query is left out: it can
+ * hold search text), status, duration in ms and the request id — written as a plain object by
+ * the app's logger, with no per-request child logger: `logOf(req)` makes one only for a request
+ * that logs something else. Successful probes of /health, /ready and /metrics are not logged:
+ * an orchestrator polling them every few seconds would drown everything else. A response that
+ * never finished (the client went away) gets its line but no timing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
-import type { Logger } from '../logger';
+import { attachLogger, type Logger } from '../logger';
+import { httpRequestDuration } from '../metrics';
+import { requestIdFor } from './requestId';
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
@@ -19,26 +25,35 @@ export function pathOf(req: IncomingMessage): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-function line(req: IncomingMessage, res: ServerResponse, responseTime: number) {
-  return { method: req.method, path: pathOf(req), status: res.statusCode, durationMs: responseTime };
+/** Writes the request's access line: `info`, or nothing for a successful probe. */
+function writeLine(logger: Logger, req: IncomingMessage, res: ServerResponse, durationMs: number): void {
+  const status = res.statusCode;
+  const path = pathOf(req);
+  if (status < 400 && PROBES.has(path)) return;
+  const line = { reqId: req.id, method: req.method, path, status, durationMs };
+  // The message of a 5xx leaves out the time (as pino-http, which wrote these lines before, did).
+  logger.info(line, status >= 500 ? `${req.method} ${path} ${status}` : `${req.method} ${path} ${status} ${durationMs} ms`);
 }
 
-/** The access-log middleware; `enabled: false` keeps `req.log` but writes no access lines. */
+/** Observes the request's duration, by method, route pattern (never the raw path) and status. */
+function observe(req: Request, res: ServerResponse, seconds: number): void {
+  const route = typeof req.route?.path === 'string' ? req.route.path : 'none';
+  httpRequestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+}
+
+/** The first middleware: request id, access line (when `enabled` and the logger writes info), timing. */
 export function accessLog(logger: Logger, enabled: boolean): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (req) => req.id, // set by requestId, which runs first
-    quietReqLogger: true,
-    quietResLogger: true,
-    // The lines are built by line() below; pino-http still makes a child logger bound to `req`,
-    // which with its standard serializers would copy every header of every request for nothing.
-    wrapSerializers: false,
-    serializers: { req: (req: IncomingMessage) => req.id },
-    autoLogging: enabled,
-    customLogLevel: (req, res) => (res.statusCode < 400 && PROBES.has(pathOf(req)) ? 'silent' : 'info'),
-    customSuccessObject: (req, res, val: { responseTime: number }) => line(req, res, val.responseTime),
-    customErrorObject: (req, res, _err, val: { responseTime: number }) => line(req, res, val.responseTime),
-    customSuccessMessage: (req, res, ms) => `${req.method} ${pathOf(req)} ${res.statusCode} ${ms} ms`,
-    customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
-  }) as unknown as RequestHandler;
+  return (req, res, next) => {
+    const id = requestIdFor(req.headers['x-request-id'] as string | undefined);
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    attachLogger(req, logger);
+    const startedMs = Date.now();
+    const started = performance.now();
+    res.on('close', () => {
+      if (res.writableFinished) observe(req, res, (performance.now() - started) / 1000);
+      if (enabled && logger.isLevelEnabled('info')) writeLine(logger, req, res, Date.now() - startedMs);
+    });
+    next();
+  };
 }

@@ -4,6 +4,7 @@
  * writable and fsyncs succeed), and pings the server.
  */
 import { Schema, model } from 'mongoose';
+import { timed } from './commands';
 
 interface HealthProbeDoc {
   _id: string;
@@ -19,14 +20,14 @@ export const HealthProbe = model<HealthProbeDoc>('HealthProbe', healthProbeSchem
 
 /** One acknowledged write: the probe document's `at` set to now. Every process shares the document. */
 export async function writeProbe(now: Date = new Date()): Promise<void> {
-  await HealthProbe.updateOne({ _id: 'ready' }, { $set: { at: now } }, { upsert: true });
+  await timed('update', () => HealthProbe.updateOne({ _id: 'ready' }, { $set: { at: now } }, { upsert: true }));
 }
 
 /** The server's answer to `ping`. */
 export async function pingDatabase(): Promise<void> {
   const db = HealthProbe.db.db;
   if (!db) throw new Error('not connected');
-  await db.command({ ping: 1 });
+  await timed('ping', () => db.command({ ping: 1 }));
 }
 
 /** Whether mongoose currently has a connection (no command is sent). */

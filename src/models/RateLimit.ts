@@ -6,6 +6,7 @@
  * not expire documents, and an explicit delete behaves the same on MongoDB).
  */
 import { Schema, model } from 'mongoose';
+import { timed } from './commands';
 
 /** One key's hits in one window. */
 export interface RateLimitDoc {
@@ -42,11 +43,13 @@ function windowOf(key: string, windowMs: number, now: number): { id: string; res
 export async function hitWindow(key: string, windowMs: number, now: number = Date.now()): Promise<WindowCount> {
   const { id, resetAt } = windowOf(key, windowMs, now);
   const upsert = () =>
-    RateLimit.findOneAndUpdate(
-      { _id: id },
-      { $inc: { hits: 1 }, $setOnInsert: { key, expiresAt: new Date(resetAt) } },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
+    timed('findAndModify', () =>
+      RateLimit.findOneAndUpdate(
+        { _id: id },
+        { $inc: { hits: 1 }, $setOnInsert: { key, expiresAt: new Date(resetAt) } },
+        { upsert: true, returnDocument: 'after' },
+      ).lean(),
+    );
   let doc;
   try {
     doc = await upsert();
@@ -62,23 +65,23 @@ export async function hitWindow(key: string, windowMs: number, now: number = Dat
 /** The current window's count for `key`, or undefined when it has none. */
 export async function readWindow(key: string, windowMs: number, now: number = Date.now()): Promise<WindowCount | undefined> {
   const { id, resetAt } = windowOf(key, windowMs, now);
-  const doc = await RateLimit.findOne({ _id: id }).lean();
+  const doc = await timed('find', () => RateLimit.findOne({ _id: id }).lean());
   return doc ? { hits: doc.hits, resetAt } : undefined;
 }
 
 /** Takes one hit back from the current window (never below zero). */
 export async function unhitWindow(key: string, windowMs: number, now: number = Date.now()): Promise<void> {
   const { id } = windowOf(key, windowMs, now);
-  await RateLimit.updateOne({ _id: id, hits: { $gt: 0 } }, { $inc: { hits: -1 } });
+  await timed('update', () => RateLimit.updateOne({ _id: id, hits: { $gt: 0 } }, { $inc: { hits: -1 } }));
 }
 
 /** Forgets every window of `key`. */
 export async function clearKey(key: string): Promise<void> {
-  await RateLimit.deleteMany({ key });
+  await timed('delete', () => RateLimit.deleteMany({ key }));
 }
 
 /** Deletes the windows that ended before `now`; returns how many. */
 export async function sweepExpired(now: number = Date.now()): Promise<number> {
-  const result = await RateLimit.deleteMany({ expiresAt: { $lte: new Date(now) } });
+  const result = await timed('delete', () => RateLimit.deleteMany({ expiresAt: { $lte: new Date(now) } }));
   return result.deletedCount;
 }

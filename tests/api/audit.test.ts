@@ -133,4 +133,24 @@ describe('audit lines', () => {
     expect(access[0]).toMatchObject({ level: 30, method: 'GET', path: '/notes', durationMs: expect.any(Number) });
     expectNoSecrets('private', token.split('.')[2]);
   });
+
+  itEmbedded('an access line is one object with exactly these fields in this order; a 5xx line says no time in its message', async () => {
+    const ok = await request(app).get('/notes').set('Authorization', `Bearer ${token}`).set('X-Request-Id', 'access-ok');
+    persistence.failing = true;
+    let failed: request.Response;
+    try {
+      failed = await request(app).post('/notes').set('Authorization', `Bearer ${token}`).set('X-Request-Id', 'access-5xx').send({ text: 'x' });
+    } finally {
+      persistence.failing = false;
+    }
+
+    expect(ok.status).toBe(200);
+    const okLines = log.raw.filter((raw) => raw.includes('"reqId":"access-ok"'));
+    expect(okLines).toHaveLength(1);
+    expect(okLines[0]).toMatch(/^\{"level":30,"time":\d+,"reqId":"access-ok","method":"GET","path":"\/notes","status":200,"durationMs":\d+,"msg":"GET \/notes 200 \d+ ms"\}$/);
+    const failedLines = log.lines().filter((l) => l.reqId === 'access-5xx' && l.event === undefined);
+    expect(failedLines).toEqual([
+      { level: 30, time: expect.any(Number), reqId: 'access-5xx', method: 'POST', path: '/notes', status: failed.status, durationMs: expect.any(Number), msg: `POST /notes ${failed.status}` },
+    ]);
+  });
 });

@@ -258,6 +258,60 @@ describe('closeGracefully', () => {
     expect(parse(inFlight.received()).status).toBe(200);
   });
 
+  it('waits for a handler whose client went away to end its response before resolving', async () => {
+    const held = heldHandler();
+    const server = createHttpServer(held.handler, LIMITS);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const leaving = await connect((server.address() as net.AddressInfo).port);
+    leaving.socket.write(GET_ROOT);
+    await until(() => held.held.length === 1);
+    leaving.socket.destroy();
+    await leaving.closed;
+    await delay(50); // the server has seen the connection close
+
+    let resolved: number | undefined;
+    const closing = closeGracefully(server, 5_000).then((cutOff) => (resolved = cutOff));
+    await delay(300);
+    expect(resolved).toBeUndefined(); // the handler is still running: the database must stay open
+
+    held.releaseAll();
+    expect(await closing).toBe(0);
+  });
+
+  it('also when the client goes away at the moment of the close (the connection counts as closed before its response does)', async () => {
+    const held = heldHandler();
+    const server = createHttpServer(held.handler, LIMITS);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const leaving = await connect((server.address() as net.AddressInfo).port);
+    leaving.socket.write(GET_ROOT);
+    await until(() => held.held.length === 1);
+
+    leaving.socket.destroy();
+    let resolved: number | undefined;
+    const closing = closeGracefully(server, 5_000).then((cutOff) => (resolved = cutOff));
+    await delay(300);
+    expect(resolved).toBeUndefined();
+
+    held.releaseAll();
+    expect(await closing).toBe(0);
+  });
+
+  it('a handler whose client went away and that never ends is counted as cut off at the bound', async () => {
+    const held = heldHandler();
+    const server = createHttpServer(held.handler, LIMITS);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const leaving = await connect((server.address() as net.AddressInfo).port);
+    leaving.socket.write(GET_ROOT);
+    await until(() => held.held.length === 1);
+    leaving.socket.destroy();
+    await delay(50);
+
+    const startedAt = Date.now();
+    expect(await closeGracefully(server, 300)).toBe(1);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
+    held.releaseAll(); // ending it afterwards is harmless
+  });
+
   it('a request still running at the bound is cut off and counted', async () => {
     const held = heldHandler();
     const server = createHttpServer(held.handler, LIMITS);

@@ -1,26 +1,40 @@
 /**
  * Database commands per request, counted with the driver's own command monitoring, so each
- * request's round trips are pinned: one to check the token's user, then one per thing the
- * request needs. A write decides "not found" from its own owner-filtered result, never from
- * a read before it.
+ * request's round trips are pinned: one per thing the request needs. The token's user is read
+ * once and then trusted for up to a second (usersController's cache), so a caller's second
+ * request within that second sends no user read. A write decides "not found" from its own
+ * owner-filtered result, never from a read before it. A list's count and page are sent together.
  */
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
+import { forgetUser } from '../../src/controllers/usersController';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
 import { newNote, newUser, type TestUser } from './helpers';
 
 const HANDSHAKE = new Set(['hello', 'ismaster', 'isMaster', 'endSessions', 'ping']);
+/** `name collection` of every command started, and the order in which commands started and ended. */
 const commands: string[] = [];
+const events: string[] = [];
+/** The last command document of each name, as sent. */
+const sent = new Map<string, Record<string, unknown>>();
 let embedded: EmbeddedServer | undefined;
 
 beforeAll(async () => {
   const uri = process.env.MONGODB_URI || (embedded = await startEmbeddedServer()).uri;
   await mongoose.connect(uri, { dbName: `tn_test_${crypto.randomBytes(6).toString('hex')}`, monitorCommands: true });
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
-  mongoose.connection.getClient().on('commandStarted', (event) => {
-    if (!HANDSHAKE.has(event.commandName)) commands.push(`${event.commandName} ${String(event.command[event.commandName])}`);
+  const client = mongoose.connection.getClient();
+  client.on('commandStarted', (event) => {
+    if (HANDSHAKE.has(event.commandName)) return;
+    const name = `${event.commandName} ${String(event.command[event.commandName])}`;
+    commands.push(name);
+    events.push(`start ${name}`);
+    sent.set(event.commandName, event.command);
+  });
+  client.on('commandSucceeded', (event) => {
+    if (!HANDSHAKE.has(event.commandName)) events.push(`end ${event.commandName}`);
   });
 });
 
@@ -31,8 +45,9 @@ afterAll(async () => {
 });
 
 /** The database commands one request sends, as `name collection`. */
-async function commandsOf(send: () => request.Test): Promise<{ status: number; commands: string[] }> {
+async function commandsOf(send: () => PromiseLike<{ status: number }>): Promise<{ status: number; commands: string[] }> {
   commands.length = 0;
+  events.length = 0;
   const res = await send();
   return { status: res.status, commands: [...commands] };
 }
@@ -47,40 +62,74 @@ describe('database round trips per request', () => {
     id = (await newNote(user, 'target')).id;
   });
 
-  it('GET /notes?limit=2&page=2: the token’s user, the count, the page', async () => {
-    expect(await commandsOf(() => request(app).get('/notes?limit=2&page=2').set(user.auth))).toEqual({
-      status: 200,
-      commands: ['find users', 'aggregate notes', 'find notes'],
-    });
+  // The caller's existence was checked by a request just before (less than a second ago), so
+  // the requests below send only the commands of their own work. Each test makes sure of it.
+  beforeEach(async () => {
+    expect((await request(app).get(`/users/${user.id}`).set(user.auth)).status).toBe(200);
   });
 
-  it('GET /notes past the last page does not query the notes', async () => {
-    expect(await commandsOf(() => request(app).get('/notes?page=9').set(user.auth))).toEqual({
-      status: 200,
-      commands: ['find users', 'aggregate notes'],
-    });
-  });
+  it('the first request of a caller not remembered reads the user once; the next one within the second does not', async () => {
+    forgetUser(user.id);
 
-  it('GET /notes/{id}: the token’s user, the note', async () => {
     expect(await commandsOf(() => request(app).get(`/notes/${id}`).set(user.auth))).toEqual({ status: 200, commands: ['find users', 'find notes'] });
+    expect(await commandsOf(() => request(app).get(`/notes/${id}`).set(user.auth))).toEqual({ status: 200, commands: ['find notes'] });
+  });
+
+  it('concurrent requests of a caller not remembered share one read of the user', async () => {
+    forgetUser(user.id);
+
+    const { commands: sentCommands } = await commandsOf(async () => {
+      const all = await Promise.all(Array.from({ length: 5 }, () => request(app).get(`/notes/${id}`).set(user.auth)));
+      expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      return all[0];
+    });
+
+    expect(sentCommands.filter((c) => c === 'find users')).toHaveLength(1);
+    expect(sentCommands.filter((c) => c === 'find notes')).toHaveLength(5);
+  });
+
+  it('GET /notes?limit=2&page=2: the count and the page, sent together', async () => {
+    const result = await commandsOf(() => request(app).get('/notes?limit=2&page=2').set(user.auth));
+
+    expect({ status: result.status, commands: [...result.commands].sort() }).toEqual({ status: 200, commands: ['count notes', 'find notes'] });
+    // Both commands were on their way before either answer came back.
+    expect(events.slice(0, 2).every((e) => e.startsWith('start '))).toBe(true);
+  });
+
+  it('GET /notes pages in the database: the find carries the sort, skip and limit, the count its filter', async () => {
+    await commandsOf(() => request(app).get('/notes?limit=5&page=2&q=note').set(user.auth));
+
+    expect(sent.get('find')).toMatchObject({ filter: { owner: user.id }, sort: { updatedAt: 1, seq: 1 }, skip: 5, limit: 5 });
+    expect(sent.get('count')).toMatchObject({ count: 'notes', query: { owner: user.id, text: { $regex: 'note', $options: 'i' } } });
+  });
+
+  it('GET /notes past the last page: the same two commands; the page comes back empty', async () => {
+    const result = await commandsOf(() => request(app).get('/notes?page=9').set(user.auth));
+
+    expect({ status: result.status, commands: [...result.commands].sort() }).toEqual({ status: 200, commands: ['count notes', 'find notes'] });
+  });
+
+  it('GET /notes/{id}: the note', async () => {
+    expect(await commandsOf(() => request(app).get(`/notes/${id}`).set(user.auth))).toEqual({ status: 200, commands: ['find notes'] });
   });
 
   it.each([
     ['PATCH', () => request(app).patch(`/notes/${id}`).set(user.auth).send({ text: 'edited' }), 204, 'update notes'],
     ['PUT', () => request(app).put(`/notes/${id}`).set(user.auth).send({ id, text: 'replaced', createdAt: 1, updatedAt: 1 }), 204, 'update notes'],
     ['DELETE', () => request(app).delete(`/notes/${id}`).set(user.auth), 204, 'delete notes'],
-  ])('%s /notes/{id}: the token’s user and the write, no read before it', async (_method, send, status, write) => {
-    expect(await commandsOf(send)).toEqual({ status, commands: ['find users', write] });
+  ])('%s /notes/{id}: the write alone, no read before it', async (_method, send, status, write) => {
+    expect(await commandsOf(send)).toEqual({ status, commands: [write] });
   });
 
   it('PATCH of a note that is gone is 404 from the write alone', async () => {
     expect(await commandsOf(() => request(app).patch(`/notes/${id}`).set(user.auth).send({ text: 'x' }))).toEqual({
       status: 404,
-      commands: ['find users', 'update notes'],
+      commands: ['update notes'],
     });
   });
 
   it('a PATCH whose body is not JSON is 415 before any database work', async () => {
+    forgetUser(user.id); // not even the user is read
     expect(await commandsOf(() => request(app).patch(`/notes/${id}`).set(user.auth).set('Content-Type', 'text/plain').send('x'))).toEqual({
       status: 415,
       commands: [],
@@ -88,13 +137,13 @@ describe('database round trips per request', () => {
   });
 
   it('GET /notes/abc is 404 after the token check only', async () => {
-    expect(await commandsOf(() => request(app).get('/notes/abc').set(user.auth))).toEqual({ status: 404, commands: ['find users'] });
+    expect(await commandsOf(() => request(app).get('/notes/abc').set(user.auth))).toEqual({ status: 404, commands: [] });
   });
 
-  it('POST /notes: the token’s user, the id counter, the insert', async () => {
+  it('POST /notes: the id counter, the insert', async () => {
     expect(await commandsOf(() => request(app).post('/notes').set(user.auth).send({ text: 'new' }))).toEqual({
       status: 201,
-      commands: ['find users', 'findAndModify counters', 'insert notes'],
+      commands: ['findAndModify counters', 'insert notes'],
     });
   });
 });

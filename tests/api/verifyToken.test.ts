@@ -73,6 +73,25 @@ describe('verifyToken on protected routes', () => {
     expect(res.headers['www-authenticate']).toBe(INVALID);
   });
 
+  it('refuses a token it accepted before once that token has expired (checked on every request)', async () => {
+    const token = jwt.sign({ name: user.name }, config.jwt.key, { algorithm: 'HS256', subject: user.id, expiresIn: 60 });
+    expect((await request(app).get('/notes').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+
+    // A minute later: the clock the expiry is checked against, nothing else of the request, moves.
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    let res: request.Response;
+    try {
+      res = await request(app).get('/notes').set('Authorization', `Bearer ${token}`);
+    } finally {
+      clock.mockRestore();
+    }
+
+    const body = expectProblem(res, 401);
+    expect(body.detail).toMatch(/expired/);
+    expect(res.headers['www-authenticate']).toBe(INVALID);
+  });
+
   it('refuses a token signed with the same key but another algorithm (pinned HS256)', async () => {
     const hs512 = jwt.sign({ name: user.name }, config.jwt.key, { algorithm: 'HS512', subject: user.id, expiresIn: 60 });
 

@@ -1,6 +1,6 @@
 /** The logger's redaction: passwords, tokens and credentials never reach a line, at any depth pino knows. */
 import { captureLog } from '../helpers/logCapture';
-import { logOf, logger } from '../../src/logger';
+import { attachLogger, logOf, logger } from '../../src/logger';
 import { fakeReq } from './fakeHttp';
 
 describe('createLogger', () => {
@@ -23,5 +23,18 @@ describe('createLogger', () => {
 
   it('logOf falls back to the process logger outside a request', () => {
     expect(logOf(fakeReq())).toBe(logger);
+  });
+
+  it('logOf makes a request its child logger on first use, carrying the request id, and reuses it', () => {
+    const log = captureLog('info');
+    const req = fakeReq();
+    req.id = 'req-7';
+    attachLogger(req, log.logger);
+
+    const first = logOf(req);
+    first.warn({ event: 'x' }, 'something');
+
+    expect(logOf(req)).toBe(first);
+    expect(log.lines()).toEqual([expect.objectContaining({ level: 40, reqId: 'req-7', event: 'x', msg: 'something' })]);
   });
 });

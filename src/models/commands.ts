@@ -1,0 +1,81 @@
+/**
+ * The driver paths of the API's database work, each timed into `tn_db_command_duration_seconds`
+ * where it is called (the driver's command monitoring would build an event and decode every
+ * reply in full for it, about 25 µs a command).
+ *
+ * Reads of the request path are sent as plain `find`/`count` commands (`Db.command`): a
+ * `find` that returns its one batch needs no cursor object, and mongoose's query layer (casting,
+ * hooks, hydration options) has nothing to do for filters and projections the controllers build
+ * from validated values. The commands are MongoDB's own, so a real MongoDB answers them the
+ * same; like every `Db.command`, they read from the primary. Writes go through the driver's
+ * collection methods, which keep its write-error handling and retryable writes.
+ */
+import type { Model } from 'mongoose';
+import { config } from '../config';
+import { dbCommandDuration } from '../metrics';
+
+/** The wire command names this module times (a fixed set: the metric's label values). */
+export type CommandName = 'find' | 'count' | 'insert' | 'update' | 'delete' | 'findAndModify' | 'ping';
+
+/** Runs one database command and records how long it took (from this call to its result), by name and outcome. */
+export async function timed<T>(command: CommandName, run: () => Promise<T>): Promise<T> {
+  if (!config.metrics.dbCommands) return run();
+  const started = performance.now();
+  try {
+    const result = await run();
+    dbCommandDuration.observe({ command, outcome: 'ok' }, (performance.now() - started) / 1000);
+    return result;
+  } catch (err) {
+    dbCommandDuration.observe({ command, outcome: 'error' }, (performance.now() - started) / 1000);
+    throw err;
+  }
+}
+
+/** A filter, projection or command: plain BSON-able values. */
+export type Document = Record<string, unknown>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: only its connection and collection name are used.
+type AnyModel = Model<any>;
+
+/** The driver's `Db` of a model's connection; before the first connection there is none. */
+function dbOf(model: AnyModel) {
+  const db = model.db.db;
+  if (!db) throw new Error('the database is not connected');
+  return db;
+}
+
+/** What `findMany` sends besides the filter. */
+export interface FindOptions {
+  projection: Document;
+  sort?: Record<string, 1 | -1>;
+  skip?: number;
+  /** At most this many documents, all in the first batch (so at most 16 MiB of them). */
+  limit: number;
+}
+
+/**
+ * The documents matching `filter`, in one `find` round trip: `singleBatch` closes the cursor on
+ * the server with its first batch, so nothing is left open and no `killCursors` follows.
+ */
+export async function findMany<T>(model: AnyModel, filter: Document, options: FindOptions): Promise<T[]> {
+  const command: Document = { find: model.collection.collectionName, filter, projection: options.projection };
+  if (options.sort) command.sort = options.sort;
+  if (options.skip) command.skip = options.skip;
+  command.limit = options.limit;
+  command.batchSize = options.limit;
+  command.singleBatch = true;
+  const reply = await timed('find', () => dbOf(model).command(command));
+  return (reply.cursor as { firstBatch: T[] }).firstBatch;
+}
+
+/** The first document matching `filter`, or null. */
+export async function findOne<T>(model: AnyModel, filter: Document, projection: Document): Promise<T | null> {
+  const docs = await findMany<T>(model, filter, { projection, limit: 1 });
+  return docs.length > 0 ? docs[0] : null;
+}
+
+/** How many documents match `filter` (the `count` command: no aggregation cursor). */
+export async function count(model: AnyModel, filter: Document): Promise<number> {
+  const reply = await timed('count', () => dbOf(model).command({ count: model.collection.collectionName, query: filter }));
+  return Number(reply.n);
+}
