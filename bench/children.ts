@@ -2,8 +2,14 @@
  * The orchestrator's side of the process protocol (see ipc.ts): forks a server under test,
  * waits for its port, sends it requests, and makes sure no child outlives the run (stop()
  * in finally blocks, and every live child is killed on SIGINT/SIGTERM or exit).
+ *
+ * ScriptServer starts the API the way `npm start` does (`dist/src/server.js`, no IPC channel),
+ * for the `TN_WORKERS` runs: it is ready once `GET /` answers, and the processes it forks
+ * (node:cluster workers) are found through /proc so they can be counted and never outlive the run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -28,17 +34,22 @@ interface Pending {
 }
 
 const live = new Set<ChildProcess>();
+/** Processes our children forked (cluster workers): killed with them. */
+const grandchildren = new Set<number>();
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 function killAll(): void {
   for (const child of live) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    if (child.pid !== undefined && child.exitCode === null) kill(child.pid);
   }
+  for (const pid of grandchildren) kill(pid);
 }
 
 let handlersInstalled = false;
@@ -59,6 +70,8 @@ function installExitHandlers(): void {
 export class BenchChild {
   readonly port: number;
   readonly pid: number;
+  /** Everything else the child said in its ready message (e.g. the API's `dbUri`). */
+  readonly info: Record<string, unknown>;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exited: Promise<void>;
@@ -66,11 +79,12 @@ export class BenchChild {
   private constructor(
     readonly label: string,
     private readonly child: ChildProcess,
-    ready: { port: number; pid: number },
+    ready: { port: number; pid: number; info: Record<string, unknown> },
     exited: Promise<void>,
   ) {
     this.port = ready.port;
     this.pid = ready.pid;
+    this.info = ready.info;
     this.exited = exited;
     child.on('message', (raw: unknown) => {
       const message = raw as { id?: number; type?: string; ok?: boolean; result?: unknown; error?: string };
@@ -127,7 +141,8 @@ export class BenchChild {
           clearTimeout(timer);
           child.off('exit', onExit);
           child.off('message', onMessage);
-          resolve(new BenchChild(spec.label, child, { port: message.port ?? 0, pid: message.pid ?? child.pid ?? 0 }, exited));
+          const { type: _type, port, pid, ...info } = message;
+          resolve(new BenchChild(spec.label, child, { port: port ?? 0, pid: pid ?? child.pid ?? 0, info }, exited));
         } else if (message.type === 'fatal') {
           clearTimeout(timer);
           child.off('exit', onExit);
@@ -178,5 +193,156 @@ export class BenchChild {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The pids whose parent is `pid`, from /proc (Linux). Empty where there is no /proc: callers
+ * treat "no children seen" as "cannot tell", not as proof.
+ */
+export function childPids(pid: number, procDir = '/proc'): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(procDir);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(path.join(procDir, entry, 'stat'), 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid) children.push(Number(entry));
+  }
+  return children.sort((a, b) => a - b);
+}
+
+/** Whether process `pid` is alive and runs `script` (its command line names it). */
+function runs(pid: number, script: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script);
+  } catch {
+    return false;
+  }
+}
+
+/** A loopback port nobody listens on right now (the kernel's choice for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** How to start a script server. */
+export interface ScriptSpec {
+  label: string;
+  /** Absolute path of the script, e.g. dist/src/server.js. */
+  script: string;
+  env: Record<string, string>;
+  /** The port the script listens on (its PORT): it has no channel to tell us. */
+  port: number;
+  readyTimeoutMs?: number;
+}
+
+/** A server started as a plain script (`node dist/src/server.js`), e.g. with TN_WORKERS=2. */
+export class ScriptServer {
+  private readonly seen = new Set<number>();
+
+  private constructor(
+    readonly label: string,
+    private readonly child: ChildProcess,
+    private readonly script: string,
+    readonly port: number,
+    private readonly exited: Promise<void>,
+  ) {}
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The primary's live child processes (cluster workers), remembered so stop() can kill them too. */
+  workerPids(): number[] {
+    const pids = childPids(this.pid);
+    for (const pid of pids) {
+      this.seen.add(pid);
+      grandchildren.add(pid);
+    }
+    return pids;
+  }
+
+  /** Starts the script and resolves once `GET /` answers 200. */
+  static async start(spec: ScriptSpec): Promise<ScriptServer> {
+    installExitHandlers();
+    const child = spawn(process.execPath, [spec.script], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...spec.env, PORT: String(spec.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(child);
+    let exitCode: number | null | undefined;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitCode = code ?? (signal ? -1 : null);
+        live.delete(child);
+        resolve();
+      });
+    });
+    const lastLines: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        lastLines.push(line);
+        if (lastLines.length > 5) lastLines.shift();
+        process.stderr.write(`  [${spec.label}] ${line}\n`);
+      });
+    }
+    const server = new ScriptServer(spec.label, child, spec.script, spec.port, exited);
+    const deadline = performance.now() + (spec.readyTimeoutMs ?? 60_000);
+    for (;;) {
+      if (exitCode !== undefined) throw new Error(`[${spec.label}] exited with code ${exitCode} during start-up: ${lastLines.join(' / ')}`);
+      try {
+        const res = await fetch(`${server.url}/`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return server;
+      } catch {
+        // not listening yet
+      }
+      if (performance.now() > deadline) {
+        await server.stop(0);
+        throw new Error(`[${spec.label}] not answering GET / after ${spec.readyTimeoutMs ?? 60_000} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** SIGTERM to the primary (it stops its workers); SIGKILL to everything left after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.workerPids();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    // Workers of a primary that was killed (or that left them behind) must not keep the port;
+    // a pid is only killed while it still runs our script (pids are reused).
+    for (const pid of this.seen) {
+      if (runs(pid, this.script)) kill(pid);
+      grandchildren.delete(pid);
+    }
   }
 }

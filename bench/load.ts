@@ -10,6 +10,9 @@ import http from 'node:http';
 import os from 'node:os';
 import autocannon from 'autocannon';
 
+/** A request without an answer after this long counts as an error (autocannon's timeout). */
+export const REQUEST_TIMEOUT_SEC = 10;
+
 /** The request a scenario sends, identical for every connection. */
 export interface LoadRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -94,7 +97,7 @@ async function runOnce(baseUrl: string, req: LoadRequest, connections: number, d
     body: req.body,
     connections,
     duration: durationSec,
-    timeout: 10,
+    timeout: REQUEST_TIMEOUT_SEC,
   });
   // The emitted arguments are (client, statusCode, resBytes, responseTime); the typings omit the client.
   (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, status: number, resBytes: number, ms: number) => {
@@ -131,6 +134,8 @@ export async function warmUp(baseUrl: string, req: LoadRequest, connections: num
         res.on('end', resolve);
         res.on('error', reject);
       });
+      // As long as autocannon waits for an answer: a server that takes longer fails the warm-up.
+      request.setTimeout(REQUEST_TIMEOUT_SEC * 1000, () => request.destroy(new Error(`no answer to ${req.method} ${req.path} within ${REQUEST_TIMEOUT_SEC} s`)));
       request.on('error', reject);
       request.end(req.body);
     });

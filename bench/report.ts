@@ -1,12 +1,16 @@
 /**
  * The benchmark's results: their JSON shape, and the tables printed to stdout and written as
- * markdown (bench/results/latest.md, included in the README).
+ * markdown (bench/results/latest.md, included in the README): the scenarios against their
+ * baselines, TN_WORKERS next to one process, the peer, the write burst on disk and in memory,
+ * growth, and issue 11's "Done when" table.
  */
 import type { MemoryStats } from './ipc';
 import type { LoadResult } from './load';
 import type { SeedGroup, SeedResult } from './seedData';
+import { evaluateTargets, type TargetRow } from './targets';
 
-export type Mode = 'memory' | 'disk';
+/** Where the API under test keeps its data: in memory, journal on disk, or TN_WORKERS API processes on the in-memory database. */
+export type Mode = 'memory' | 'disk' | 'workers';
 
 export interface BaselineResult {
   kind: 'bare' | 'jwt';
@@ -36,15 +40,93 @@ export interface ScenarioResult {
   skipped?: string;
 }
 
+/** One request of a growth point. */
+export interface GrowthRow {
+  /** `reference`: a 100-note user's page 1; the others are the big user's. */
+  key: 'reference' | 'page1' | 'pageMiddle' | 'deepSort' | 'note';
+  name: string;
+  path: string;
+  result?: LoadResult;
+  /** This row's p50 ÷ the reference's p50 (issue 11: ≤ 1.5). */
+  p50VsReference?: number | null;
+  error?: string;
+}
+
+/** One server: a user with `bigUserNotes` notes next to `otherUsers` users with `notesPerOtherUser` each. */
 export interface GrowthPoint {
+  bigUserNotes: number;
+  otherUsers: number;
+  notesPerOtherUser: number;
   totalNotes: number;
   users: number;
-  notesPerUser: number;
   seed?: Omit<SeedResult, 'benchUser'>;
-  list?: LoadResult;
-  note?: LoadResult;
+  /** The reference run compared with: the faster of `referenceRuns`. */
+  reference?: GrowthRow;
+  /** The reference measured before and after the big user's rows. */
+  referenceRuns?: GrowthRow[];
+  rows: GrowthRow[];
+  /** JavaScript heap after a forced GC once seeded, every isolate of the process (main thread and workers). */
+  heap?: {
+    totalMiB: number;
+    mainMiB: number;
+    workersMiB: number[];
+    /** The same before seeding (an empty database). */
+    emptyMiB: number;
+    /** totalMiB ÷ notes held (issue 11: ≤ 1 KB). */
+    bytesPerNote: number;
+    /** (totalMiB − emptyMiB) ÷ notes: what each note adds. */
+    addedBytesPerNote: number;
+  };
+  /** RSS once seeded ÷ notes: the whole process, buffers outside the JavaScript heap included. */
+  rssBytesPerNote?: number;
   memory?: { afterSeed: MemoryStats; afterLoad: MemoryStats };
   error?: string;
+}
+
+/** The peer's answer to one of the API's reads. */
+export interface PeerResult {
+  /** The API scenario it is compared with. */
+  key: 'note' | 'list' | 'listPage50';
+  name: string;
+  method: string;
+  path: string;
+  result: LoadResult | null;
+  /** The API's req/s for the same read in this run (in memory, one process). */
+  apiRps: number | null;
+  /** API req/s ÷ peer req/s (issue 11: ≥ 1.3). */
+  ratio: number | null;
+  /** How our database runs the query the peer sends for this request (explain of its find). */
+  plan?: { stage: string; stages?: string[]; indexName: string | null; docsExamined: number | null } | null;
+  skipped?: string;
+}
+
+/** express-restify-mongoose over the API's database. */
+export interface PeerReport {
+  name: string;
+  versions: Record<string, string>;
+  results: PeerResult[];
+  /** Why the peer was not measured at all (it failed to start, say). */
+  skipped?: string;
+}
+
+/** The `TN_WORKERS` API processes (node:cluster), measured on the same in-memory database. */
+export interface WorkersReport {
+  count: number;
+  available: boolean;
+  /** Why not, when not available. */
+  reason?: string;
+  /** Worker processes seen under the primary. */
+  processes?: number;
+}
+
+/** POST /notes at many connections, journal on disk and in memory. */
+export interface WriteBurst {
+  connections: number;
+  memory: LoadResult | null;
+  disk: LoadResult | null;
+  /** disk req/s ÷ memory req/s (issue 11: ≥ 0.8). */
+  ratio: number | null;
+  skipped?: string;
 }
 
 export interface Machine {
@@ -69,6 +151,12 @@ export interface BenchReport {
     dataset: SeedGroup[];
     modes: Mode[];
     growthSizes: number[];
+    /** The peer measured (express-restify-mongoose). */
+    peer?: boolean;
+    /** TN_WORKERS measured with this many processes (0: not measured). */
+    workers?: number;
+    /** Connections of the write burst (POST /notes, disk and memory). */
+    writeConnections?: number;
     gitCommit: string | null;
     notes: string[];
   };
@@ -76,7 +164,12 @@ export interface BenchReport {
   baselines: BaselineResult[];
   scenarios: ScenarioResult[];
   apiMemory: Partial<Record<Mode, MemoryStats>>;
+  peer?: PeerReport | null;
+  workers?: WorkersReport | null;
+  writeBurst?: WriteBurst | null;
   growth: GrowthPoint[];
+  /** Issue 11's targets as evaluated when the run ended (the tables recompute them). */
+  targets?: TargetRow[];
   durationSec: number;
 }
 
@@ -111,7 +204,7 @@ function toMarkdown(table: Table): string {
 }
 
 function scenarioTable(report: BenchReport): Table {
-  const rows = report.scenarios.map((s) => {
+  const rows = report.scenarios.filter((s) => s.mode !== 'workers').map((s) => {
     if (!s.result) return [s.mode, s.name, '–', '–', '–', '–', '–', BASELINE_NAMES[s.baseline], '–', '–', '–', `skipped: ${(s.skipped ?? '').slice(0, 60)}`];
     const r = s.result;
     return [
@@ -157,41 +250,172 @@ function baselineTable(report: BenchReport): Table {
 }
 
 function growthTable(report: BenchReport): Table {
+  const rows: string[][] = [];
+  for (const g of report.growth) {
+    const who = [fmtInt(g.bigUserNotes), fmtInt(g.totalNotes)];
+    if (g.error && !g.reference) {
+      rows.push([...who, `failed: ${g.error}`, '', '', '', '', '', '']);
+      continue;
+    }
+    for (const r of [...(g.referenceRuns ?? [g.reference]), ...g.rows]) {
+      if (!r) continue;
+      const res = r.result;
+      const timed = res && res.requests > 0;
+      rows.push([
+        ...who,
+        r.key === 'reference' ? r.name : `big user: ${r.name}`,
+        r.error ? `failed: ${r.error.slice(0, 60)}` : fmtInt(res?.rps),
+        timed ? fmt(res.latencyMs.p50) : '–',
+        timed ? fmt(res.latencyMs.p99) : '–',
+        res ? String(res.unexpected) : '–',
+        r.key === 'reference' ? (r === g.reference ? '1.00 (compared with)' : '') : fmt(r.p50VsReference),
+        r.path,
+      ]);
+    }
+  }
   return {
-    head: [
-      'total notes',
-      'users',
-      'seed s',
-      'list req/s',
-      'list p50 ms',
-      'list p99 ms',
-      'note req/s',
-      'note p50 ms',
-      'note p99 ms',
-      'unexpected',
-      'peak RSS MiB',
-      'heap after GC MiB',
-    ],
-    align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-    rows: report.growth.map((g) =>
-      g.error
-        ? [fmtInt(g.totalNotes), fmtInt(g.users), fmt(g.seed ? g.seed.totalMs / 1000 : null, 1), `failed: ${g.error}`, '', '', '', '', '', '', '', '']
-        : [
-            fmtInt(g.totalNotes),
-            fmtInt(g.users),
-            fmt(g.seed ? g.seed.totalMs / 1000 : null, 1),
-            fmtInt(g.list?.rps),
-            fmt(g.list?.latencyMs.p50),
-            fmt(g.list?.latencyMs.p99),
-            fmtInt(g.note?.rps),
-            fmt(g.note?.latencyMs.p50),
-            fmt(g.note?.latencyMs.p99),
-            String((g.list?.unexpected ?? 0) + (g.note?.unexpected ?? 0)),
-            fmtInt(g.memory ? Math.max(g.memory.afterLoad.peakRssMiB, g.memory.afterLoad.maxRssMiB) : null),
-            fmtInt(g.memory?.afterSeed.heapUsedMiB),
-          ],
+    head: ["big user's notes", 'total notes', 'request', 'req/s', 'p50 ms', 'p99 ms', 'unexpected', 'p50 ÷ reference', 'path'],
+    align: ['r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+    rows,
+  };
+}
+
+function growthMemoryTable(report: BenchReport): Table {
+  return {
+    head: ["big user's notes", 'total notes', 'users', 'seed s', 'notes/s', 'heap after GC MiB', 'heap bytes/note', 'added bytes/note', 'RSS bytes/note', 'peak RSS MiB'],
+    align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows: report.growth.map((g) => [
+      fmtInt(g.bigUserNotes),
+      fmtInt(g.totalNotes),
+      fmtInt(g.users),
+      fmt(g.seed ? g.seed.totalMs / 1000 : null, 1),
+      fmtInt(g.seed && g.seed.notesMs > 0 ? g.seed.notes / (g.seed.notesMs / 1000) : null),
+      g.heap ? `${fmt(g.heap.totalMiB, 1)}${g.heap.workersMiB.length ? ` (workers ${g.heap.workersMiB.map((w) => fmt(w, 1)).join(' + ')})` : ''}` : '–',
+      fmtInt(g.heap?.bytesPerNote),
+      fmtInt(g.heap?.addedBytesPerNote),
+      fmtInt(g.rssBytesPerNote),
+      fmtInt(g.memory ? Math.max(g.memory.afterLoad.peakRssMiB, g.memory.afterLoad.maxRssMiB) : null),
+    ]),
+  };
+}
+
+function modeLabel(report: BenchReport): string {
+  return `TN_WORKERS=${report.workers?.count ?? 2}`;
+}
+
+/** TN_WORKERS next to one process, scenario by scenario, each with its ratio to the same baseline run. */
+function workersTable(report: BenchReport): Table {
+  const label = modeLabel(report);
+  const rows = report.scenarios
+    .filter((s) => s.mode === 'workers')
+    .map((w) => {
+      const one = report.scenarios.find((s) => s.mode === 'memory' && s.key === w.key);
+      if (!w.result) return [w.name, fmtInt(one?.result?.rps), fmt(one?.ratio), '–', '–', '–', '–', '–', `skipped: ${(w.skipped ?? '').slice(0, 60)}`];
+      const factor = one?.result && one.result.rps > 0 ? w.result.rps / one.result.rps : null;
+      return [
+        w.name,
+        fmtInt(one?.result?.rps),
+        fmt(one?.ratio),
+        fmtInt(w.result.rps),
+        fmt(w.ratio),
+        fmt(factor),
+        fmt(w.result.latencyMs.p50),
+        String(w.result.unexpected),
+        '',
+      ];
+    });
+  return {
+    head: ['scenario', '1 process req/s', 'ratio', `${label} req/s`, 'ratio', '× 1 process', `${label} p50 ms`, 'unexpected', ''],
+    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    rows,
+  };
+}
+
+function planText(plan: PeerResult['plan']): string {
+  if (!plan) return '–';
+  const examined = plan.docsExamined === null ? '' : `, ${fmtInt(plan.docsExamined)} examined`;
+  return `${(plan.stages ?? [plan.stage]).join(' › ')}${plan.indexName ? ` ${plan.indexName}` : ''}${examined}`;
+}
+
+function peerTable(report: BenchReport): Table {
+  const jwtRatio = (key: string) => report.scenarios.find((s) => s.mode === 'memory' && s.key === key)?.ratio;
+  const ourName = (key: string) => report.scenarios.find((s) => s.key === key)?.name ?? key;
+  return {
+    head: ['API request', 'API req/s', 'peer request', 'peer req/s', 'peer p50 ms', 'peer p99 ms', 'unexpected', 'API ÷ peer', 'API ÷ Express+JWT', "peer's query on our database"],
+    align: ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    rows: (report.peer?.results ?? []).map((p) =>
+      p.result
+        ? [
+            ourName(p.key),
+            fmtInt(p.apiRps),
+            p.name,
+            fmtInt(p.result.rps),
+            fmt(p.result.latencyMs.p50),
+            fmt(p.result.latencyMs.p99),
+            String(p.result.unexpected),
+            fmt(p.ratio),
+            fmt(jwtRatio(p.key)),
+            planText(p.plan),
+          ]
+        : [ourName(p.key), fmtInt(p.apiRps), p.name, `skipped: ${(p.skipped ?? '').slice(0, 80)}`, '', '', '', '–', fmt(jwtRatio(p.key)), planText(p.plan)],
     ),
   };
+}
+
+function writeBurstTable(burst: WriteBurst): Table {
+  const cells = (r: LoadResult | null) => (r ? [fmtInt(r.rps), fmt(r.latencyMs.p50), fmt(r.latencyMs.p99), String(r.unexpected)] : ['–', '–', '–', '–']);
+  return {
+    head: ['connections', 'memory req/s', 'p50 ms', 'p99 ms', 'unexpected', 'disk req/s', 'p50 ms', 'p99 ms', 'unexpected', 'disk ÷ memory'],
+    align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows: [[String(burst.connections), ...cells(burst.memory), ...cells(burst.disk), fmt(burst.ratio)]],
+  };
+}
+
+function targetsTable(targets: TargetRow[]): Table {
+  return {
+    head: ['issue 11 target', 'goal', 'measured', 'result', 'note'],
+    align: ['l', 'l', 'l', 'l', 'l'],
+    rows: targets.map((t) => [t.target, t.goal, t.measured, t.status, t.note ?? '']),
+  };
+}
+
+/** The sections after the scenario table, as [title, table or line] pairs, shared by text and markdown. */
+function sections(report: BenchReport): Array<{ title: string; table?: Table; lines?: string[] }> {
+  const out: Array<{ title: string; table?: Table; lines?: string[] }> = [];
+  const w = report.workers;
+  if (w) {
+    const title = `${modeLabel(report)} next to one process (node:cluster API processes, \`dist/src/server.js\`, on the in-memory API's database through MONGODB_URI; ratios to the same baseline runs):`;
+    if (w.available) out.push({ title, table: workersTable(report) });
+    else out.push({ title, lines: [`not available: ${w.reason ?? 'unknown reason'}`] });
+  }
+  const peer = report.peer;
+  if (peer) {
+    const v = peer.versions;
+    const title =
+      `Peer: ${peer.name} ${v['express-restify-mongoose'] ?? ''} (mongoose ${v.mongoose ?? '?'}, Express ${v.express ?? '?'}, its defaults, no auth) ` +
+      'over the same database in its own process; API ÷ peer = API req/s ÷ peer req/s for the same notes:';
+    if (peer.skipped) out.push({ title, lines: [`not measured: ${peer.skipped}`] });
+    else out.push({ title, table: peerTable(report) });
+  }
+  const burst = report.writeBurst;
+  if (burst) {
+    const title = `POST /notes at ${burst.connections} connections, journal on disk and in memory (each on its own freshly seeded API):`;
+    if (burst.skipped) out.push({ title, lines: [`not measured: ${burst.skipped}`] });
+    else out.push({ title, table: writeBurstTable(burst) });
+  }
+  if (report.growth.length) {
+    out.push({
+      title:
+        "Growth: one user holding many notes next to 100-note users, on one server per size; p50 ÷ reference = the row's p50 ÷ a 100-note user's page 1 on the same server:",
+      table: growthTable(report),
+    });
+    out.push({
+      title: 'Growth, seeding and memory (heap after a forced GC once seeded, every isolate; RSS once seeded and peak RSS of the server process):',
+      table: growthMemoryTable(report),
+    });
+  }
+  out.push({ title: 'Issue 11, "Done when":', table: targetsTable(evaluateTargets(report)) });
+  return out;
 }
 
 function footer(report: BenchReport): string[] {
@@ -221,9 +445,10 @@ function header(report: BenchReport): string[] {
 
 /** The plain-text report printed at the end of a run. */
 export function renderText(report: BenchReport): string {
-  const parts = [...header(report), '', toText(scenarioTable(report)), ...footer(report), '', 'Baselines:', toText(baselineTable(report))];
-  if (report.growth.length) {
-    parts.push('', "Growth (one user's 100 notes; total notes across users grow):", toText(growthTable(report)));
+  const parts = [...header(report)];
+  if (report.scenarios.some((x) => x.mode !== 'workers')) parts.push('', toText(scenarioTable(report)), ...footer(report), '', 'Baselines:', toText(baselineTable(report)));
+  for (const section of sections(report)) {
+    parts.push('', section.title, ...(section.table ? [toText(section.table)] : []), ...(section.lines ?? []));
   }
   if (report.config.notes.length) parts.push('', ...report.config.notes.map((n) => `Note: ${n}`));
   return parts.join('\n');
@@ -231,28 +456,23 @@ export function renderText(report: BenchReport): string {
 
 /** The markdown written to bench/results/latest.md. */
 export function renderMarkdown(report: BenchReport): string {
-  const parts = [
-    `Command: \`${report.command}\``,
-    '',
-    ...header(report).map((l) => `${l}  `),
-    '',
-    'ratio = API req/s ÷ the baseline\'s req/s for the same request and response size; +µs/req = 10⁶/API req/s − 10⁶/baseline req/s.',
-    '',
-    toMarkdown(scenarioTable(report)),
-    '',
-    ...footer(report).map((l) => `${l}  `),
-    '',
-    'Baselines (bare Express 5 in their own process, same status and body as the API):',
-    '',
-    toMarkdown(baselineTable(report)),
-  ];
-  if (report.growth.length) {
+  const parts = [`Command: \`${report.command}\``, '', ...header(report).map((l) => `${l}  `)];
+  if (report.scenarios.some((x) => x.mode !== 'workers')) {
     parts.push(
       '',
-      "Growth: one user's `GET /notes?limit=10` and `GET /notes/{id}` (that user has 100 notes) as the total grows; peak RSS of the server process.",
+      'ratio = API req/s ÷ the baseline\'s req/s for the same request and response size; +µs/req = 10⁶/API req/s − 10⁶/baseline req/s.',
       '',
-      toMarkdown(growthTable(report)),
+      toMarkdown(scenarioTable(report)),
+      '',
+      ...footer(report).map((l) => `${l}  `),
+      '',
+      'Baselines (bare Express 5 in their own process, same status and body as the API):',
+      '',
+      toMarkdown(baselineTable(report)),
     );
+  }
+  for (const section of sections(report)) {
+    parts.push('', section.title, '', ...(section.table ? [toMarkdown(section.table)] : []), ...(section.lines ?? []));
   }
   if (report.config.notes.length) parts.push('', ...report.config.notes.map((n) => `- ${n}`));
   return `${parts.join('\n')}\n`;

@@ -6,19 +6,28 @@
  * 2. Records the API's answer to every scenario once and gives it to two bare Express
  *    baselines (each in its own process): `Express` (no auth, no database) and `Express+JWT`
  *    (verifies the Bearer token), so each baseline returns the same status and body size.
+ *    The peer, express-restify-mongoose in its own process, connects to the API's database
+ *    (the connection string comes in the API child's ready message) and is checked to return
+ *    the same notes.
  * 3. For each scenario: warm-up, then autocannon against the matching baseline, then against
- *    the API. The parent process runs autocannon; servers run in their own processes.
- * 4. When the durable journal exists: the same for the write scenarios with `TN_DATA_DIR` on a
- *    temporary directory (journal on disk).
- * 5. Growth: one user's list and note reads as the total grows (10k, 100k, 1M notes), with
- *    the server's peak memory.
- * 6. Prints the tables; writes bench/results/<date>.json and bench/results/latest.md (with
- *    --quick: bench/tmp/results/, so a smoke check never replaces the recorded results).
+ *    the API, then (by-id read and lists) against the peer. The parent process runs
+ *    autocannon; servers run in their own processes. Then POST /notes at --write-connections.
+ * 4. TN_WORKERS: the API as `npm start` runs it with TN_WORKERS=N (node:cluster), its
+ *    MONGODB_URI at the same in-memory database, through every scenario; "not available" when
+ *    the build has no TN_WORKERS or no worker processes appear.
+ * 5. When the durable journal exists: the write scenarios and the write burst with `TN_DATA_DIR`
+ *    on a temporary directory (journal on disk).
+ * 6. Growth: one user holding 10k, 100k, 1M notes (next to 100-note users): its page 1, middle
+ *    page and a deep page in the other sort against a 100-note user's page 1, and heap per note.
+ * 7. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
+ *    bench/results/latest.md (with --quick: bench/tmp/results/, so a smoke check never
+ *    replaces the recorded results).
  *
  * Options (read with node:util's parseArgs, see USAGE and bench/README.md): --quick (about 1 s
  * per run, growth at 1k and 10k notes only), --duration S, --warmup S, --connections N,
- * --no-growth, --growth-only, --no-disk, --growth-sizes 10000,100000, --out DIR,
- * --profile [--scenario KEY] (profile one scenario instead of the suite), --help.
+ * --write-connections N, --workers N, --no-workers, --no-peer, --no-growth, --growth-only,
+ * --no-disk, --growth-sizes 10000,100000, --out DIR, --profile [--scenario KEY] (profile one
+ * scenario instead of the suite), --help.
  */
 import { execSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -28,21 +37,48 @@ import path from 'node:path';
 import { parseArgs as parseOptions, type ParseArgsConfig } from 'node:util';
 import { PROJECT_ROOT } from '../src/utils/projectRoot';
 import type { BaselineKind } from './baselineServer';
-import type { BenchChild } from './children';
+import type { BenchChild, ScriptServer } from './children';
 import { runGrowth } from './growth';
 import type { MemoryStats } from './ipc';
 import { measure, type LoadOptions } from './load';
 import { renderSummary, runProfile } from './profile';
-import { renderMarkdown, renderText, type BaselineResult, type BenchReport, type Machine, type Mode, type ScenarioResult } from './report';
-import { SCENARIOS, captureResponses, prepareContext, type Scenario, type ScenarioContext } from './scenarios';
+import {
+  renderMarkdown,
+  renderText,
+  type BaselineResult,
+  type BenchReport,
+  type Machine,
+  type Mode,
+  type PeerReport,
+  type ScenarioResult,
+  type WriteBurst,
+} from './report';
+import { PEER_SCENARIOS, SCENARIOS, captureResponses, checkPeer, prepareContext, sendOnce, type Scenario, type ScenarioContext } from './scenarios';
+import type { QueryPlan } from './plan';
 import type { SeedGroup, SeedResult } from './seedData';
-import { startApi, startBaseline } from './servers';
+import { startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
+import { evaluateTargets } from './targets';
 
 /** The data set of the issue: one user with 1,000 notes; 1,000 users with 100 notes each. */
 export const DATASET: SeedGroup[] = [
   { users: 1, notesPerUser: 1000 },
   { users: 1000, notesPerUser: 100 },
 ];
+
+/** `--quick`: the same benchmark user among 100 others, so the two seedings take a second, not twenty. */
+export const QUICK_DATASET: SeedGroup[] = [
+  { users: 1, notesPerUser: 1000 },
+  { users: 100, notesPerUser: 100 },
+];
+
+/** What the scenario runs seed. */
+export function datasetFor(args: Pick<Args, 'quick'>): SeedGroup[] {
+  return args.quick ? QUICK_DATASET : DATASET;
+}
+
+function describeDataset(groups: SeedGroup[]): string {
+  return groups.map((g) => `${g.users.toLocaleString('en-US')} × ${g.notesPerUser.toLocaleString('en-US')}`).join(' + ');
+}
 
 /** What `npm run bench` is told to do; the load fields are the scenarios' LoadOptions. */
 export interface Args extends LoadOptions {
@@ -52,6 +88,12 @@ export interface Args extends LoadOptions {
   growthOnly: boolean;
   disk: boolean;
   growthSizes: number[];
+  /** Measure express-restify-mongoose over the same database. */
+  peer: boolean;
+  /** TN_WORKERS to measure next to one process (0: not measured). */
+  workers: number;
+  /** Connections of the POST /notes burst, journal on disk vs in memory. */
+  writeConnections: number;
   out: string | null;
   profile: boolean;
   scenario: string;
@@ -68,6 +110,10 @@ const OPTIONS = {
   'growth-only': { type: 'boolean' },
   'growth-sizes': { type: 'string' },
   'no-disk': { type: 'boolean' },
+  'no-peer': { type: 'boolean' },
+  workers: { type: 'string' },
+  'no-workers': { type: 'boolean' },
+  'write-connections': { type: 'string', default: '50' },
   out: { type: 'string' },
   profile: { type: 'boolean' },
   scenario: { type: 'string', default: 'list' },
@@ -81,9 +127,12 @@ const RUN_DEFAULTS = {
 };
 
 const SCENARIO_KEYS = SCENARIOS.map((s) => s.key);
+/** Issue 11's row: TN_WORKERS=2 next to one process. */
+const DEFAULT_WORKERS = 2;
 
 export const USAGE =
   'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
+  '                 [--write-connections N] [--workers N | --no-workers] [--no-peer]\n' +
   '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--out DIR]\n' +
   `                 [--profile [--scenario ${SCENARIO_KEYS.join('|')}]]\n`;
 
@@ -124,6 +173,12 @@ export function parseArgs(argv: string[]): Args {
   if (!Number.isFinite(warmupSec) || warmupSec < 0) throw new Error(`--warmup must be a number ≥ 0, got ${values.warmup}`);
   const growthSizes = values['growth-sizes']?.split(',').map((s) => Math.round(positive('--growth-sizes', s.replace(/_/g, ''))));
   if (!SCENARIO_KEYS.includes(values.scenario)) throw new Error(`--scenario must be one of ${SCENARIO_KEYS.join(', ')}, got ${values.scenario}`);
+  const workers = values.workers === undefined ? DEFAULT_WORKERS : Number(values.workers);
+  // TN_WORKERS=1 is the single process already measured: the row compares 2 or more with it.
+  if (!Number.isInteger(workers) || workers < 0 || workers === 1 || workers > 64) {
+    throw new Error(`--workers must be 0 (leave the row out) or an integer from 2 to 64, got ${values.workers}`);
+  }
+  if (values['no-workers'] && values.workers !== undefined) throw new Error('--workers and --no-workers exclude each other');
   const args: Args = {
     quick,
     growth: !values['no-growth'],
@@ -133,6 +188,9 @@ export function parseArgs(argv: string[]): Args {
     warmupSec,
     connections: Math.round(positive('--connections', values.connections)),
     growthSizes: growthSizes ?? [...defaults.growthSizes],
+    peer: !values['no-peer'],
+    workers: values['no-workers'] ? 0 : workers,
+    writeConnections: Math.round(positive('--write-connections', values['write-connections'])),
     out: values.out ?? null,
     profile: values.profile ?? false,
     scenario: values.scenario,
@@ -194,7 +252,7 @@ function ratioFields(api: number, baseline: number | null) {
 
 async function measureApi(
   mode: Mode,
-  api: BenchChild,
+  api: { url: string },
   scenario: Scenario,
   ctx: ScenarioContext,
   load: LoadOptions,
@@ -239,12 +297,17 @@ function skipped(mode: Mode, scenario: Scenario, reason: string): ScenarioResult
   };
 }
 
+/** Anything started for the run that must be stopped at its end. */
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
 async function runSuite(args: Args): Promise<BenchReport> {
   const started = performance.now();
   const password = newPassword();
   const modes: Mode[] = args.growthOnly ? [] : ['memory'];
   const notes: string[] = [];
-  if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios or baselines in this run.');
+  if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios, baselines, peer or TN_WORKERS in this run.');
   else if (args.disk && durableAvailable()) modes.push('disk');
   else if (args.disk) notes.push('Durable storage (src/embedded-mongo/storage/journal.ts) is not in this build: disk mode not measured.');
 
@@ -258,9 +321,12 @@ async function runSuite(args: Args): Promise<BenchReport> {
       durationSec: args.durationSec,
       warmupSec: args.warmupSec,
       nodeEnv: 'production',
-      dataset: DATASET,
+      dataset: datasetFor(args),
       modes,
       growthSizes: args.growth ? args.growthSizes : [],
+      peer: !args.growthOnly && args.peer,
+      workers: args.growthOnly ? 0 : args.workers,
+      writeConnections: args.writeConnections,
       gitCommit: gitCommit(),
       notes,
     },
@@ -268,15 +334,18 @@ async function runSuite(args: Args): Promise<BenchReport> {
     baselines: [],
     scenarios: [],
     apiMemory: {},
+    peer: null,
+    workers: null,
+    writeBurst: null,
     growth: [],
     durationSec: 0,
   };
 
-  const children: BenchChild[] = [];
+  const children: Stoppable[] = [];
   let diskDir: string | null = null;
   try {
     if (!args.growthOnly) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
-    // 5. Growth.
+    // 6. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
         connections: args.connections,
@@ -293,7 +362,10 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const loads = [
     ...report.baselines.map((b) => b.result.loadAvg1m),
     ...report.scenarios.map((s) => s.result?.loadAvg1m ?? 0),
-    ...report.growth.flatMap((g) => [g.list?.loadAvg1m ?? 0, g.note?.loadAvg1m ?? 0]),
+    ...(report.peer?.results ?? []).map((p) => p.result?.loadAvg1m ?? 0),
+    report.writeBurst?.memory?.loadAvg1m ?? 0,
+    report.writeBurst?.disk?.loadAvg1m ?? 0,
+    ...report.growth.flatMap((g) => [...(g.referenceRuns ?? [g.reference]), ...g.rows].map((r) => r?.result?.loadAvg1m ?? 0)),
   ];
   const maxLoad = Math.max(0, ...loads);
   if (maxLoad > report.machine.cores + 1) {
@@ -302,33 +374,96 @@ async function runSuite(args: Args): Promise<BenchReport> {
         '(the benchmark itself accounts for about 2). Absolute numbers are lower and noisier than on an idle machine; see loadAvg1m per run in the JSON.',
     );
   }
+  report.targets = evaluateTargets(report);
   return report;
 }
 
 /** Starts the API on `dataDir` ('api-memory' or 'api-disk'), seeds the data set and logs the benchmark user in. */
-async function startSeededApi(mode: Mode, dataDir: string, password: string, report: BenchReport, children: BenchChild[]) {
+async function startSeededApi(mode: Mode, dataDir: string, password: string, report: BenchReport, children: Stoppable[]) {
   const api = await startApi(`api-${mode}`, dataDir);
   children.push(api);
-  const seeded = await api.request<SeedResult>('seed', { spec: { groups: DATASET, password } });
+  const seeded = await api.request<SeedResult>('seed', { spec: { groups: report.config.dataset, password } });
   report.seeding[mode] = summaryOf(seeded);
   log(`  seeded ${seeded.notes.toLocaleString('en-US')} notes, ${seeded.users} users in ${(seeded.totalMs / 1000).toFixed(1)} s`);
   return { api, ctx: await prepareContext(api.url, seeded.benchUser) };
 }
 
-/** Steps 1–4: the scenarios against their baselines, in memory and (writes) on disk. */
+/** POST /notes at `args.writeConnections` connections (the write burst). */
+async function measureBurst(label: string, url: string, ctx: ScenarioContext, args: Args) {
+  const create = SCENARIOS.find((s) => s.key === 'create');
+  if (!create) throw new Error('no create scenario');
+  const result = await measure(url, create.request(ctx), { ...args, connections: args.writeConnections });
+  log(`  ${label.padEnd(6)} POST /notes × ${args.writeConnections} connections: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, unexpected ${result.unexpected}`);
+  return result;
+}
+
+/**
+ * How our database runs each query the peer sends: the peer records erm's collection calls for
+ * one request, the API child explains them. A collection scan where an index exists says the
+ * comparison measures our planner rather than erm.
+ */
+async function peerPlans(api: BenchChild, peer: BenchChild, ctx: ScenarioContext): Promise<Map<string, QueryPlan | null>> {
+  const plans = new Map<string, QueryPlan | null>();
+  for (const scenario of PEER_SCENARIOS) {
+    try {
+      await peer.request('captureStart');
+      await sendOnce(peer.url, scenario.request(ctx));
+      const queries = await peer.request<Array<{ collection: string; method: string; filter: unknown; options: unknown }>>('captureStop');
+      const find = queries.find((q) => q.method === 'find' || q.method === 'findOne');
+      if (!find) {
+        plans.set(scenario.key, null);
+        continue;
+      }
+      const options = { ...((find.options ?? {}) as Record<string, unknown>) };
+      if (find.method === 'findOne') options.limit = 1;
+      const plan = await api.request<QueryPlan>('explain', { collection: find.collection, filter: find.filter, options });
+      plans.set(scenario.key, plan);
+      log(`  peer ${scenario.key}: ${find.method} ${JSON.stringify(find.filter)} → ${plan.stages.join(' › ')}${plan.indexName ? ` ${plan.indexName}` : ''}, ${plan.docsExamined ?? '?'} documents examined`);
+    } catch (err) {
+      plans.set(scenario.key, null);
+      log(`  peer ${scenario.key}: query plan unknown (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  return plans;
+}
+
+/** The peer over the API's database, checked to serve the same notes; null when it could not start. */
+async function startCheckedPeer(api: BenchChild, ctx: ScenarioContext, report: BenchReport, children: Stoppable[]) {
+  const dbUri = typeof api.info.dbUri === 'string' ? api.info.dbUri : '';
+  const peerReport: PeerReport = { name: 'express-restify-mongoose', versions: {}, results: [] };
+  report.peer = peerReport;
+  if (!dbUri) {
+    peerReport.skipped = "the API child did not report its database's connection string";
+    return { peer: null, failures: new Map<string, string>(), plans: new Map<string, QueryPlan | null>() };
+  }
+  try {
+    const peer = await startPeer(dbUri, typeof api.info.dbName === 'string' ? api.info.dbName : '');
+    children.push(peer);
+    peerReport.versions = (peer.info.versions as Record<string, string> | undefined) ?? {};
+    const failures = await checkPeer(api.url, peer.url, ctx);
+    for (const [key, why] of failures) log(`  peer ${key}: not measured, ${why}`);
+    return { peer, failures, plans: await peerPlans(api, peer, ctx) };
+  } catch (err) {
+    peerReport.skipped = (err as Error).message.split('\n')[0];
+    log(`  peer: not measured, ${peerReport.skipped}`);
+    return { peer: null, failures: new Map<string, string>(), plans: new Map<string, QueryPlan | null>() };
+  }
+}
+
+/** Steps 1–5: the scenarios against their baselines and the peer, TN_WORKERS, in memory and (writes) on disk. */
 async function runScenarios(
   args: Args,
   password: string,
   modes: Mode[],
   report: BenchReport,
-  children: BenchChild[],
+  children: Stoppable[],
   setDiskDir: (dir: string) => void,
 ): Promise<void> {
   // 1. API in memory, seeded.
-  log('API (in memory): starting and seeding 1 × 1,000 + 1,000 × 100 notes');
+  log(`API (in memory): starting and seeding ${describeDataset(report.config.dataset)} notes`);
   const { api, ctx } = await startSeededApi('memory', ':memory:', password, report, children);
 
-  // 2. Baselines reproduce the API's answers.
+  // 2. Baselines reproduce the API's answers; the peer serves the same notes.
   const { routes, failures } = await captureResponses(api.url, SCENARIOS, ctx);
   for (const [key, why] of failures) log(`  ${key}: not measured, ${why}`);
   const ok = SCENARIOS.filter((s) => !failures.has(s.key));
@@ -338,8 +473,11 @@ async function runScenarios(
     children.push(baselines[kind]);
     await baselines[kind].request('routes', { routes: ok.filter((s) => s.baseline === kind).map((s) => routes.get(s.key)) });
   }
+  const { peer, failures: peerFailures, plans } = args.peer
+    ? await startCheckedPeer(api, ctx, report, children)
+    : { peer: null, failures: new Map<string, string>(), plans: new Map<string, QueryPlan | null>() };
 
-  // 3. Each scenario: its baseline, then the API.
+  // 3. Each scenario: its baseline, then the API, then the peer.
   log(`Scenarios (${args.connections} connections, ${args.warmupSec} s warm-up, ${args.durationSec} s each):`);
   const baselineOf = new Map<string, BaselineResult>();
   for (const scenario of SCENARIOS) {
@@ -354,12 +492,28 @@ async function runScenarios(
     log(`  ${scenario.baseline.padEnd(6)} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, unexpected ${result.unexpected}`);
     report.baselines.push(baseline);
     baselineOf.set(scenario.key, baseline);
-    report.scenarios.push(await measureApi('memory', api, scenario, ctx, args, baseline));
+    const ours = await measureApi('memory', api, scenario, ctx, args, baseline);
+    report.scenarios.push(ours);
+    const peerScenario = PEER_SCENARIOS.find((p) => p.key === scenario.key);
+    if (peer && peerScenario) {
+      const result = await measurePeer(peer, peerScenario, ctx, args, ours, peerFailures.get(scenario.key));
+      report.peer?.results.push({ ...result, plan: plans.get(scenario.key) ?? null });
+    }
   }
+  const burst: WriteBurst = { connections: args.writeConnections, memory: null, disk: null, ratio: null };
+  report.writeBurst = burst;
+  if (!modes.includes('disk')) burst.skipped = 'the journal on disk is not measured in this run';
+  else if (failures.has('create')) burst.skipped = `POST /notes: ${failures.get('create')}`;
+  else burst.memory = await measureBurst('memory', api.url, ctx, args);
+
+  // 4. TN_WORKERS API processes on the same database.
+  if (args.workers > 0) await runWorkers(args, api, ctx, baselineOf, report, children);
+
   report.apiMemory.memory = await api.request<MemoryStats>('stats');
+  await peer?.stop();
   await api.stop();
 
-  // 4. Durable mode: the writes with the journal on disk.
+  // 5. Durable mode: the writes with the journal on disk.
   if (modes.includes('disk')) {
     const diskDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-bench-'));
     setDiskDir(diskDir);
@@ -374,10 +528,90 @@ async function runScenarios(
       if (failure) report.scenarios.push(skipped('disk', scenario, failure));
       else report.scenarios.push(await measureApi('disk', disk.api, scenario, disk.ctx, args, baselineOf.get(scenario.key)));
     }
+    if (!burst.skipped && !diskFailures.has('create')) {
+      burst.disk = await measureBurst('disk', disk.api.url, disk.ctx, args);
+      if (burst.memory && burst.memory.rps > 0) burst.ratio = Math.round((burst.disk.rps / burst.memory.rps) * 1000) / 1000;
+    } else if (!burst.skipped) burst.skipped = `POST /notes on disk: ${diskFailures.get('create')}`;
     report.apiMemory.disk = await disk.api.request<MemoryStats>('stats');
     await disk.api.stop();
   }
   for (const child of Object.values(baselines)) await child.stop();
+}
+
+/** The peer's run for one of the API's reads, right after the API's. */
+async function measurePeer(
+  peer: BenchChild,
+  scenario: (typeof PEER_SCENARIOS)[number],
+  ctx: ScenarioContext,
+  load: LoadOptions,
+  ours: ScenarioResult,
+  failure: string | undefined,
+) {
+  const req = scenario.request(ctx);
+  const base = { key: scenario.key, name: scenario.name, method: req.method, path: req.path, apiRps: ours.result?.rps ?? null };
+  if (failure) return { ...base, result: null, ratio: null, skipped: failure };
+  const result = await measure(peer.url, req, load);
+  const ratio = ours.result && result.rps > 0 ? Math.round((ours.result.rps / result.rps) * 1000) / 1000 : null;
+  log(`  peer   ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, unexpected ${result.unexpected}${ratio === null ? '' : `, API ÷ peer ${ratio.toFixed(2)}`}`);
+  return { ...base, result, ratio };
+}
+
+/**
+ * TN_WORKERS=N: `dist/src/server.js` as `npm start` runs it, its MONGODB_URI at the in-memory
+ * API's database, measured through every scenario against the baseline runs already made.
+ * "Not available" (never numbers) when the build does not know TN_WORKERS or no worker
+ * processes appear under the primary.
+ */
+async function runWorkers(
+  args: Args,
+  api: BenchChild,
+  ctx: ScenarioContext,
+  baselineOf: Map<string, BaselineResult>,
+  report: BenchReport,
+  children: Stoppable[],
+): Promise<void> {
+  const count = args.workers;
+  report.workers = { count, available: false };
+  const dbUri = typeof api.info.dbUri === 'string' ? api.info.dbUri : '';
+  const unsupported = workersUnsupported() ?? (dbUri ? null : "the API child did not report its database's connection string");
+  if (unsupported) {
+    report.workers.reason = unsupported;
+    log(`TN_WORKERS=${count}: not available, ${unsupported}`);
+    return;
+  }
+  log(`TN_WORKERS=${count}: starting dist/src/server.js on the in-memory API's database`);
+  let cluster: ScriptServer | null = null;
+  try {
+    cluster = await startWorkers(count, dbUri);
+    children.push(cluster);
+    // Workers start one after the other: wait (bounded) until all of them are up.
+    const deadline = performance.now() + 30_000;
+    let pids = cluster.workerPids();
+    while (pids.length < count && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      pids = cluster.workerPids();
+    }
+    report.workers.processes = pids.length;
+    if (pids.length < count) {
+      report.workers.reason = `TN_WORKERS=${count} started ${pids.length} worker process(es) under the primary (pid ${cluster.pid})`;
+      log(`  not available: ${report.workers.reason}`);
+      return;
+    }
+    report.workers.available = true;
+    const { failures } = await captureResponses(cluster.url, SCENARIOS, ctx);
+    for (const scenario of SCENARIOS) {
+      const failure = failures.get(scenario.key);
+      if (failure) report.scenarios.push(skipped('workers', scenario, failure));
+      else report.scenarios.push(await measureApi('workers', cluster, scenario, ctx, args, baselineOf.get(scenario.key)));
+    }
+  } catch (err) {
+    report.workers.available = false;
+    report.workers.reason = `start-up failed: ${(err as Error).message.split('\n')[0]}`;
+    log(`  not available: ${report.workers.reason}`);
+    report.scenarios = report.scenarios.filter((s) => s.mode !== 'workers');
+  } finally {
+    await cluster?.stop();
+  }
 }
 
 function writeResults(report: BenchReport, args: Args): string[] {
@@ -423,7 +657,12 @@ async function main(): Promise<void> {
   const report = await runSuite(args);
   const files = writeResults(report, args);
   process.stdout.write(`\n${renderText(report)}\n\n`);
-  const unexpected = report.scenarios.reduce((n, s) => n + (s.result?.unexpected ?? 0), 0) + report.baselines.reduce((n, b) => n + b.result.unexpected, 0);
+  const unexpected =
+    report.scenarios.reduce((n, s) => n + (s.result?.unexpected ?? 0), 0) +
+    report.baselines.reduce((n, b) => n + b.result.unexpected, 0) +
+    (report.peer?.results ?? []).reduce((n, p) => n + (p.result?.unexpected ?? 0), 0) +
+    (report.writeBurst?.memory?.unexpected ?? 0) +
+    (report.writeBurst?.disk?.unexpected ?? 0);
   process.stdout.write(`Written: ${files.join(', ')} (${report.durationSec} s)\n`);
   if (unexpected > 0) {
     process.stdout.write(`${unexpected} unexpected responses: see the table.\n`);

@@ -12,6 +12,8 @@ import type { BenchUser } from './seedData';
 /** What the scenarios need to know about the seeded data and the logged-in user. */
 export interface ScenarioContext {
   token: string;
+  /** The logged-in user's id (the notes' `owner`). */
+  userId: string;
   /** Note read by GET /notes/{id} and the conditional GET. */
   noteId: string;
   /** ETag of that note, for If-None-Match. */
@@ -133,6 +135,43 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * The peer's requests (express-restify-mongoose over the same database, bench/peerServer.ts),
+ * one per API scenario it is compared with: the same note by id, the same owner's page in the
+ * API's default order (updatedAt, then seq, ascending). No token: the peer has no auth.
+ */
+export interface PeerScenario {
+  /** The API scenario it is compared with. */
+  key: 'note' | 'list' | 'listPage50';
+  name: string;
+  request(ctx: ScenarioContext): LoadRequest;
+}
+
+/** The peer's list URL for `owner`'s page `page` of 10 (erm pages with skip). */
+export function peerListPath(owner: string, page: number, limit = 10): string {
+  const query = encodeURIComponent(JSON.stringify({ owner }));
+  const skip = page > 1 ? `&skip=${(page - 1) * limit}` : '';
+  return `/api/v1/Note?limit=${limit}${skip}&sort=${encodeURIComponent('updatedAt seq')}&query=${query}`;
+}
+
+export const PEER_SCENARIOS: PeerScenario[] = [
+  {
+    key: 'list',
+    name: 'GET /api/v1/Note?limit=10&sort=…&query={owner}',
+    request: (ctx) => ({ method: 'GET', path: peerListPath(ctx.userId, 1), expectedStatus: 200 }),
+  },
+  {
+    key: 'listPage50',
+    name: 'GET /api/v1/Note?limit=10&skip=490&sort=…&query={owner}',
+    request: (ctx) => ({ method: 'GET', path: peerListPath(ctx.userId, 50), expectedStatus: 200 }),
+  },
+  {
+    key: 'note',
+    name: 'GET /api/v1/Note/{id}',
+    request: (ctx) => ({ method: 'GET', path: `/api/v1/Note/${ctx.noteId}`, expectedStatus: 200 }),
+  },
+];
+
 /** Logs in over HTTP (POST /auth) and returns the access token. */
 export async function login(baseUrl: string, user: Pick<BenchUser, 'email' | 'password'>): Promise<string> {
   const res = await fetch(`${baseUrl}/auth`, {
@@ -155,7 +194,7 @@ export async function prepareContext(baseUrl: string, user: BenchUser): Promise<
   await res.arrayBuffer();
   const etag = res.headers.get('etag');
   if (res.status !== 200 || !etag) throw new Error(`GET /notes/${noteId} answered ${res.status} with ETag ${etag}`);
-  return { token, noteId, etag, patchNoteId };
+  return { token, userId: user.id, noteId, etag, patchNoteId };
 }
 
 /**
@@ -213,4 +252,31 @@ export async function captureResponses(
     });
   }
   return { routes, failures };
+}
+
+/** The note ids in an API list body (`{ notes: [{ id }] }`), a peer list body (`[{ id }]`) or a single note (`{ id }`). */
+export function noteIdsOf(body: unknown): string[] {
+  const list = Array.isArray(body) ? body : (body as { notes?: unknown })?.notes;
+  if (Array.isArray(list)) return list.map((n) => String((n as { id?: unknown })?.id));
+  const id = (body as { id?: unknown } | null)?.id;
+  return id === undefined ? [] : [String(id)];
+}
+
+/**
+ * Asks the peer each of its requests once and checks it answers with the same notes as the API
+ * (same ids, same order): otherwise the two would not be doing the same read. Returns, per
+ * scenario key, why it cannot be compared.
+ */
+export async function checkPeer(apiUrl: string, peerUrl: string, ctx: ScenarioContext): Promise<Map<string, string>> {
+  const failures = new Map<string, string>();
+  for (const peer of PEER_SCENARIOS) {
+    const ours = SCENARIOS.find((s) => s.key === peer.key);
+    if (!ours) continue;
+    const [mine, theirs] = [await sendOnce(apiUrl, ours.request(ctx)), await sendOnce(peerUrl, peer.request(ctx))];
+    const [a, b] = [noteIdsOf(mine.body), noteIdsOf(theirs.body)];
+    if (theirs.status !== 200) failures.set(peer.key, `the peer answered ${theirs.status}: ${JSON.stringify(theirs.body).slice(0, 200)}`);
+    else if (mine.status !== 200) failures.set(peer.key, `the API answered ${mine.status}`);
+    else if (a.length === 0 || a.join(',') !== b.join(',')) failures.set(peer.key, `different notes: API [${a.join(',')}], peer [${b.join(',')}]`);
+  }
+  return failures;
 }

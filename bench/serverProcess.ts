@@ -14,9 +14,12 @@ import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import { app } from '../src/app';
 import { config } from '../src/config';
 import { connect } from '../src/db';
+import { heapAfterGc } from './heap';
+import { planOf, type QueryPlan } from './plan';
 import { reportFatal, reportReady, serveIpc } from './ipc';
 import { ensureIndexes, seed, type SeedSpec } from './seedData';
 
@@ -40,6 +43,19 @@ async function profileStop(file: string): Promise<string> {
   return file;
 }
 
+/** Explains a find on the API's own connection (the peer's queries, to see whether they use an index). */
+async function explainFind(message: Record<string, unknown>): Promise<QueryPlan> {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('not connected');
+  const options = (message.options ?? {}) as { sort?: Record<string, 1 | -1>; skip?: number; limit?: number };
+  const cursor = db.collection(String(message.collection)).find((message.filter ?? {}) as Record<string, unknown>, {
+    sort: options.sort,
+    skip: options.skip,
+    limit: options.limit,
+  });
+  return planOf((await cursor.explain()) as Parameters<typeof planOf>[0]);
+}
+
 async function main(): Promise<void> {
   const db = await connect({ uri: config.db.uri, dataDir: config.db.dataDir, journalMaxBytes: config.db.journalMaxBytes });
   await ensureIndexes();
@@ -53,6 +69,8 @@ async function main(): Promise<void> {
       seed: (message) => seed(message.spec as SeedSpec),
       profileStart: (message) => profileStart(Number(message.intervalUs ?? 200)),
       profileStop: (message) => profileStop(String(message.file)),
+      heap: () => heapAfterGc(),
+      explain: (message) => explainFind(message),
       gc: () => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (gc) gc();
@@ -69,7 +87,7 @@ async function main(): Promise<void> {
       await db.close();
     },
   );
-  reportReady((server.address() as AddressInfo).port, { dataDir: config.db.dataDir, env: config.env });
+  reportReady((server.address() as AddressInfo).port, { dataDir: config.db.dataDir, env: config.env, dbUri: db.uri, dbName: mongoose.connection.name });
 }
 
 main().catch(reportFatal);
