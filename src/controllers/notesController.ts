@@ -3,7 +3,8 @@
  * edit, delete. Every query and write is filtered by the owner, so a write that matches nothing
  * is the proof that the note does not exist for this caller: no read comes first.
  */
-import { count, findMany, findOne, timed } from '../models/commands';
+import { BatchedLookup } from '../models/batchedReads';
+import { count, findMany, timed } from '../models/commands';
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
 import type { ListQuery } from '../schemas/noteSchemas';
@@ -66,10 +67,17 @@ export async function createNote(owner: string, text: string, now: number = Date
   return toView(toDTO(note));
 }
 
+/**
+ * Notes by id, batched: concurrent reads share one command (models/batchedReads.ts). The owner
+ * comes back with each note and is compared here, which is the same test as `{id, owner}` in the
+ * filter, since ids are unique.
+ */
+const notesById = new BatchedLookup<NoteDTO & { owner: string }>(Note, 'id', { ...NOTE_FIELDS, owner: 1 });
+
 /** `owner`'s note with this id; a note of someone else's does not exist for them. */
 export async function getNote(owner: string, id: string): Promise<NoteView> {
-  const note = await findOne<NoteDTO>(Note, { id, owner }, NOTE_FIELDS);
-  if (!note) throw noteNotFound(id);
+  const note = await notesById.load(id);
+  if (!note || note.owner !== owner) throw noteNotFound(id);
   return toView(toDTO(note));
 }
 

@@ -9,7 +9,11 @@ import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
+import { getNote } from '../../src/controllers/notesController';
 import { forgetUser } from '../../src/controllers/usersController';
+import { BatchedLookup, MAX_BATCH } from '../../src/models/batchedReads';
+import { Note } from '../../src/models/Note';
+import type { DomainError } from '../../src/utils/DomainError';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
 import { newNote, newUser, type TestUser } from './helpers';
 
@@ -85,7 +89,83 @@ describe('database round trips per request', () => {
     });
 
     expect(sentCommands.filter((c) => c === 'find users')).toHaveLength(1);
-    expect(sentCommands.filter((c) => c === 'find notes')).toHaveLength(5);
+    // Reads of notes by id made together are batched (below), so 1 to 5 finds: never more.
+    const noteReads = sentCommands.filter((c) => c === 'find notes').length;
+    expect(noteReads).toBeGreaterThanOrEqual(1);
+    expect(noteReads).toBeLessThanOrEqual(5);
+  });
+
+  describe('reads of notes by id made together share one command', () => {
+    let other: TestUser;
+    let otherId: string;
+
+    beforeAll(async () => {
+      other = await newUser('Other');
+      otherId = (await newNote(other, "other's")).id;
+    });
+
+    it('five reads of five ids in one round: one find with $in, each caller gets its own note', async () => {
+      const ids = [id, ...(await Promise.all([1, 2, 3, 4].map((i) => newNote(user, `batch ${i}`)))).map((n) => n.id)];
+      commands.length = 0;
+
+      const notes = await Promise.all(ids.map((noteId) => getNote(user.id, noteId)));
+
+      expect(notes.map((n) => n.id)).toEqual(ids);
+      expect(commands).toEqual(['find notes']);
+      expect(sent.get('find')).toMatchObject({ filter: { id: { $in: ids } }, limit: 5 });
+    });
+
+    it("a batch holding both users' ids gives each only their own: the other's note is 404 for them", async () => {
+      commands.length = 0;
+
+      const results = await Promise.allSettled([getNote(user.id, id), getNote(user.id, otherId), getNote(other.id, otherId), getNote(other.id, id)]);
+
+      expect(commands).toEqual(['find notes']);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.id : (r.reason as DomainError).kind))).toEqual([id, 'not-found', otherId, 'not-found']);
+      // The owner is compared, never shown.
+      expect(Object.keys((results[0] as PromiseFulfilledResult<object>).value)).not.toContain('owner');
+    });
+
+    it('the same id twice, and an id that does not exist, in one batch', async () => {
+      commands.length = 0;
+
+      const results = await Promise.allSettled([getNote(user.id, id), getNote(user.id, id), getNote(user.id, '99999999')]);
+
+      expect(commands).toEqual(['find notes']);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    });
+
+    it(`more than ${MAX_BATCH} reads in one round go out in batches of at most ${MAX_BATCH}`, async () => {
+      commands.length = 0;
+
+      const results = await Promise.allSettled(Array.from({ length: MAX_BATCH * 2 + 1 }, (_, i) => getNote(user.id, String(1_000_000 + i))));
+
+      expect(results.every((r) => r.status === 'rejected')).toBe(true);
+      expect(commands).toEqual(['find notes', 'find notes', 'find notes']);
+    });
+
+    it('a command that fails fails every read of its batch with its error', async () => {
+      // Inclusion and exclusion mixed: the database refuses the projection.
+      const broken = new BatchedLookup<{ id: string }>(Note, 'id', { id: 1, text: 0 });
+
+      const results = await Promise.allSettled([broken.load(id), broken.load(otherId)]);
+
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      const [a, b] = results as PromiseRejectedResult[];
+      expect(a.reason).toBe(b.reason);
+      expect((a.reason as { code?: number }).code).toBeDefined();
+    });
+
+    it('a read made after another read was sent is not answered by it: it waits for a command of its own', async () => {
+      commands.length = 0;
+      const first = getNote(user.id, id);
+      await new Promise((resolve) => setImmediate(resolve)); // the first batch has been sent
+      const second = getNote(user.id, id);
+
+      await Promise.all([first, second]);
+
+      expect(commands.filter((c) => c === 'find notes')).toHaveLength(2);
+    });
   });
 
   it('GET /notes?limit=2&page=2: the count and the page, sent together', async () => {
