@@ -328,6 +328,45 @@ describe('graceful shutdown', () => {
     }
   }, 30_000);
 
+  it('a client that leaves in the middle of its request, just before SIGTERM: the request still completes its writes, no error, exit 0', async () => {
+    // A slow hash (about a second here) keeps POST /users running after its client has gone.
+    const env = { NODE_ENV: 'test', TN_DATA_DIR: dataDir, LOG_LEVEL: 'info', MONGODB_URI: '', TN_ARGON2_TIME_COST: '6', TN_ARGON2_MEMORY_KIB: '65536' };
+    const server = await spawnServer({ env });
+    const email = uniqueEmail('leaving');
+    try {
+      await waitForServer(server);
+      const body = JSON.stringify({ name: 'Leaving', email, password: 'correct horse' });
+      const leaving = net.connect(server.port, '127.0.0.1');
+      leaving.on('error', () => undefined);
+      leaving.write(`POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the hash is running
+      leaving.destroy();
+      server.child.kill('SIGTERM');
+
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      const lines = server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string; status?: number });
+      expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^POST \/users closed by the client after \d+ ms$/), aborted: true }));
+    } finally {
+      await stopServer(server, 'SIGKILL');
+    }
+
+    // The registration ran to its end (the hash, then its writes) before the database closed:
+    // after a restart the user can log in.
+    const next = await spawnServer({ env: { ...env, TN_ARGON2_TIME_COST: '1', TN_ARGON2_MEMORY_KIB: '1024' } });
+    try {
+      await waitForServer(next);
+      const login = await fetch(`${next.baseUrl}/auth`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse' }) });
+      expect(login.status).toBe(200);
+    } finally {
+      await stopServer(next);
+    }
+  }, 60_000);
+
   it('SIGTERM to the pid of `npm start` stops the server: the port and the data directory are free again', async () => {
     const port = await freePort();
     const env = { ...process.env, PORT: String(port), NODE_ENV: 'test', TN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', MONGODB_URI: '' };

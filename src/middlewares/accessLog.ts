@@ -8,7 +8,7 @@
  * the app's logger, with no per-request child logger: `logOf(req)` makes one only for a request
  * that logs something else. Successful probes of /health, /ready and /metrics are not logged:
  * an orchestrator polling them every few seconds would drown everything else. A response that
- * never finished (the client went away) gets its line but no timing.
+ * never finished (the client went away) gets a line saying so, without a status, and no timing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
@@ -27,8 +27,14 @@ export function pathOf(req: IncomingMessage): string {
 
 /** Writes the request's access line: `info`, or nothing for a successful probe. */
 function writeLine(logger: Logger, req: IncomingMessage, res: ServerResponse, durationMs: number): void {
-  const status = res.statusCode;
   const path = pathOf(req);
+  if (!res.writableFinished) {
+    // The client went away before the answer was complete: no status reached it (the handler may
+    // still be running; the graceful close waits for it).
+    logger.info({ reqId: req.id, method: req.method, path, aborted: true, durationMs }, `${req.method} ${path} closed by the client after ${durationMs} ms`);
+    return;
+  }
+  const status = res.statusCode;
   if (status < 400 && PROBES.has(path)) return;
   const line = { reqId: req.id, method: req.method, path, status, durationMs };
   // The message of a 5xx leaves out the time (as pino-http, which wrote these lines before, did).
