@@ -4,7 +4,7 @@
  * is the proof that the note does not exist for this caller: no read comes first.
  */
 import { BatchedLookup } from '../models/batchedReads';
-import { count, findMany, timed } from '../models/commands';
+import { aggregateOne, count, findMany, plansFacets, timed } from '../models/commands';
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
 import type { ListQuery } from '../schemas/noteSchemas';
@@ -90,16 +90,31 @@ export async function listNotes(owner: string, query: ListQuery): Promise<NotesP
   const filter: Record<string, unknown> = { owner };
   if (query.q !== undefined) filter.text = { $regex: escapeRegex(query.q), $options: 'i' };
   const skip = (query.page - 1) * query.limit;
-  const [total, docs] = await Promise.all([
-    count(Note, filter),
-    findMany<NoteDTO>(Note, filter, { projection: NOTE_FIELDS, sort: sortSpec(query), skip, limit: query.limit }),
-  ]);
+  const [total, docs] = await countAndPage(filter, sortSpec(query), skip, query.limit);
   const { page, links: pageMoves } = paginate(query, total);
   return {
     notes: docs.map((doc) => ({ ...toDTO(doc), links: noteItemLinks(doc.id) })),
     page,
     links: notesCollectionLinks(query, pageMoves),
   };
+}
+
+/**
+ * The number of notes matching `filter` and one sorted page of them. On the embedded server, one
+ * command: `[$match, $facet {total: [$count], page: [$sort, $skip, $limit, $project]}]`, which it
+ * plans with its indexes (a count by ranks, the page by position). On MongoDB, which would feed
+ * every matching document to `$facet`, a `count` and a `find` sent together (COUNT_SCAN and an
+ * index scan).
+ */
+async function countAndPage(filter: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number): Promise<[number, NoteDTO[]]> {
+  if (await plansFacets(Note)) {
+    const page: Record<string, unknown>[] = [{ $sort: sort }];
+    if (skip > 0) page.push({ $skip: skip });
+    page.push({ $limit: limit }, { $project: NOTE_FIELDS });
+    const result = await aggregateOne<{ total: { n: number }[]; page: NoteDTO[] }>(Note, [{ $match: filter }, { $facet: { total: [{ $count: 'n' }], page } }]);
+    return [Number(result?.total[0]?.n ?? 0), result?.page ?? []];
+  }
+  return Promise.all([count(Note, filter), findMany<NoteDTO>(Note, filter, { projection: NOTE_FIELDS, sort, skip, limit })]);
 }
 
 /** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt. */

@@ -15,7 +15,7 @@ import { config } from '../config';
 import { dbCommandDuration } from '../metrics';
 
 /** The wire command names this module times (a fixed set: the metric's label values). */
-export type CommandName = 'find' | 'count' | 'insert' | 'update' | 'delete' | 'findAndModify' | 'ping';
+export type CommandName = 'find' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'findAndModify' | 'ping';
 
 /** Runs one database command and records how long it took (from this call to its result), by name and outcome. */
 export async function timed<T>(command: CommandName, run: () => Promise<T>): Promise<T> {
@@ -78,4 +78,40 @@ export async function findOne<T>(model: AnyModel, filter: Document, projection: 
 export async function count(model: AnyModel, filter: Document): Promise<number> {
   const reply = await timed('count', () => dbOf(model).command({ count: model.collection.collectionName, query: filter }));
   return Number(reply.n);
+}
+
+/** Whether each database (a driver `Db`) plans `[$match, $facet]` with its indexes. */
+const facetPlanning = new WeakMap<object, Promise<boolean>>();
+
+/**
+ * Whether the model's database answers `[$match, $facet {count, page}]` through its indexes:
+ * the embedded server says so in `buildInfo.embeddedFeatures`; MongoDB, which feeds every
+ * matching document to `$facet`, does not. Asked once per connection.
+ */
+export function plansFacets(model: AnyModel): Promise<boolean> {
+  const db = dbOf(model);
+  let known = facetPlanning.get(db);
+  if (!known) {
+    known = db.command({ buildInfo: 1 }).then(
+      (info) => Array.isArray(info.embeddedFeatures) && info.embeddedFeatures.includes('plannedFacet'),
+      () => false,
+    );
+    facetPlanning.set(db, known);
+  }
+  return known;
+}
+
+/**
+ * Sets what `plansFacets` answers for the model's database: tests use it to run the list through
+ * the path a MongoDB server gets (count and find) against the embedded server.
+ */
+export function setFacetPlanning(model: AnyModel, plans: boolean): void {
+  facetPlanning.set(dbOf(model), Promise.resolve(plans));
+}
+
+/** The first batch of an aggregation (at most 16 MiB: one `$facet` document here). */
+export async function aggregateOne<T>(model: AnyModel, pipeline: Document[]): Promise<T | null> {
+  const reply = await timed('aggregate', () => dbOf(model).command({ aggregate: model.collection.collectionName, pipeline, cursor: {} }));
+  const batch = (reply.cursor as { firstBatch: T[] }).firstBatch;
+  return batch.length > 0 ? batch[0] : null;
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { app } from '../../src/app';
+import { setFacetPlanning } from '../../src/models/commands';
 import { Note } from '../../src/models/Note';
 import { useTestDb } from '../helpers/db';
 import { expectProblem, linkOf, newNote, newUser, rels, type NoteBody, type TestUser } from './helpers';
@@ -301,5 +302,37 @@ describe('GET /notes', () => {
 
     expect(one.body.page).toMatchObject({ limit: 1, totalPages: 2 });
     expect(hundred.body.page).toMatchObject({ limit: 100, totalPages: 1 });
+  });
+});
+
+describe('GET /notes through either database path', () => {
+  // The embedded server answers a list with one planned [$match, $facet]; a MongoDB server gets
+  // a count and a find. Both must give the same responses, byte for byte.
+  afterEach(async () => {
+    // Back to what the database itself says.
+    setFacetPlanning(Note, (await Note.db.db!.command({ buildInfo: 1 })).embeddedFeatures?.includes('plannedFacet') === true);
+  });
+
+  it('the same bodies, headers and ETags for pages, searches, sorts and a page past the end', async () => {
+    const user = await newUser('Paths');
+    const rows = Array.from({ length: 23 }, (_, i) => ({ seq: 900_000 + i, text: i % 3 === 0 ? `fish ${i}` : `note ${i}`, createdAt: 1_700_000_000_000 + ((i * 7) % 23) * 1000, updatedAt: 1_700_000_000_000 + (i % 5) * 1000 }));
+    await insertNotes(user.id, rows);
+    const urls = ['/notes', '/notes?limit=5&page=2', '/notes?limit=4&page=6', '/notes?q=FISH&limit=3', '/notes?sort=createdAt&order=desc&limit=7&page=3', '/notes?page=99', '/notes?q=nothing'];
+
+    const answers = async () =>
+      Promise.all(
+        urls.map(async (url) => {
+          const res = await request(app).get(url).set(user.auth);
+          return { url, status: res.status, body: res.body as unknown, etag: res.headers.etag, total: res.headers['x-total-count'], link: res.headers.link };
+        }),
+      );
+    setFacetPlanning(Note, true);
+    const planned = await answers();
+    setFacetPlanning(Note, false);
+    const split = await answers();
+
+    expect(planned.map((a) => a.status)).toEqual(urls.map(() => 200));
+    expect(planned.find((a) => a.url === '/notes?q=FISH&limit=3')?.total).toBe('8');
+    expect(split).toEqual(planned);
   });
 });

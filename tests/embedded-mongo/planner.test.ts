@@ -162,6 +162,51 @@ describe('$and of plain conditions', () => {
   });
 });
 
+describe('[$match, $facet] of counts and sorted pages', () => {
+  const run = (pipeline: object[]) => Items.aggregate(pipeline as never[]);
+  // The same facet, spelled so that the planned rule does not apply (a leading $skip: 0): mingo runs it.
+  const viaMingo = (page: object[]) => [{ $skip: 0 }, ...page];
+
+  it.each([
+    [{ owner: 'ann' }, [{ $sort: { n: 1 } }, { $limit: 2 }]],
+    [{ owner: 'ann' }, [{ $sort: { n: -1 } }, { $skip: 1 }, { $limit: 5 }, { $project: { _id: 0, n: 1, owner: 1 } }]],
+    [{ n: { $gte: 2 } }, [{ $sort: { owner: 1, n: -1 } }, { $skip: 2 }]],
+    [{}, [{ $sort: { tag: 1, n: 1 } }, { $project: { _id: 0, tag: 1, n: 1 } }]],
+  ])('matches what mingo gives for %j then %j', async (filter, page) => {
+    const planned = await run([{ $match: filter }, { $facet: { total: [{ $count: 'n' }], page } }]);
+    const generic = await run([{ $match: filter }, { $facet: { total: [{ $count: 'n' }], page: viaMingo(page) } }]);
+
+    expect(planned).toEqual(generic);
+    expect(planned).toHaveLength(1);
+  });
+
+  // (mingo's $count over no input gives [{n: 0}]; MongoDB's gives nothing, as here.)
+  it('a count over nothing is an empty array, as $count gives', async () => {
+    expect(await run([{ $match: { owner: 'nobody' } }, { $facet: { total: [{ $count: 'n' }], page: [{ $sort: { n: 1 } }, { $limit: 1 }] } }])).toEqual([{ total: [], page: [] }]);
+  });
+
+  it('walks the index for the page and reads no document for the count (the server\'s own counters)', async () => {
+    if (!db.server) return; // a real MongoDB: nothing to look into
+    const schema = new Schema({ owner: String, n: Number });
+    schema.index({ owner: 1, n: 1 });
+    const Paged = db.conn.model('PlannerFacetPaged', schema);
+    await Paged.init();
+    await Paged.insertMany(Array.from({ length: 200 }, (_, i) => ({ owner: i % 2 === 0 ? 'ann' : 'bob', n: i })));
+    const before = db.server.stats.docsExamined;
+
+    const result = await Paged.aggregate([{ $match: { owner: 'ann' } }, { $facet: { total: [{ $count: 'n' }], page: [{ $sort: { n: 1 } }, { $skip: 50 }, { $limit: 2 }, { $project: { _id: 0, n: 1 } }] } }]);
+
+    expect(result).toEqual([{ total: [{ n: 100 }], page: [{ n: 100 }, { n: 102 }] }]);
+    expect(db.server.stats.docsExamined - before).toBe(2);
+  });
+
+  it('shapes it does not plan still work (through mingo): $limit before $skip, no $sort, a bad $count name is refused', async () => {
+    const limitFirst = await run([{ $match: { owner: 'ann' } }, { $facet: { page: [{ $sort: { n: 1 } }, { $limit: 2 }, { $skip: 1 }] } }]);
+    expect((limitFirst[0] as { page: { n: number }[] }).page.map((d) => d.n)).toEqual([2]);
+    await expect(run([{ $match: {} }, { $facet: { total: [{ $count: '$n' }] } }])).rejects.toThrow();
+  });
+});
+
 describe('matcher', () => {
   it('tests string and boolean equalities directly, arrays matching by element', () => {
     const isAnnRed = matcher({ owner: 'ann', tag: { $eq: 'red' } });

@@ -29,6 +29,9 @@ const buildInfo: CommandHandler = () => ({
   debug: false,
   maxBsonObjectSize: 16 * 1024 * 1024,
   storageEngines: ['embedded'],
+  // What this server does beyond MongoDB's behaviour, for clients that want to use it: a
+  // [$match, $facet] of counts and sorted pages is planned with the indexes (commands/reads.ts).
+  embeddedFeatures: ['plannedFacet'],
 });
 
 const getParameter: CommandHandler = (cmd) => {

@@ -121,6 +121,11 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
     return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline) : 0) ?? [];
   }
+  // [$match, $facet of counts and sorted pages]: each facet through the planner.
+  if (leadingMatch && pipeline.length === 2 && second) {
+    const planned = plannedFacet(coll, docOption(first, '$match'), second, deadline);
+    if (planned) return planned;
+  }
   let input: Document[] = [];
   let rest = pipeline;
   if (coll) {
@@ -145,6 +150,88 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   const out: Document[] = [];
   for (let r = stream.next(); r.done !== true; r = stream.next()) out.push(r.value);
   return out;
+}
+
+/** A non-negative (or, with `positive`, positive) integral number, or undefined. */
+function wholeNumber(v: unknown, positive: boolean): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : (v as { _bsontype?: string } | null)?._bsontype === 'Long' ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && (positive ? n > 0 : n >= 0) ? n : undefined;
+}
+
+/** A `$count` stage's field name, when it is one MongoDB accepts. */
+function countField(stage: Document): string | undefined {
+  const name: unknown = stage.$count;
+  return typeof name === 'string' && name !== '' && !name.startsWith('$') && !name.includes('.') && !name.includes('\0') ? name : undefined;
+}
+
+/** A sort stage's keys when every direction is 1 or -1. */
+function plainSort(v: unknown): Document | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0) return undefined;
+  return Object.values(v).every((d) => d === 1 || d === -1) ? (v as Document) : undefined;
+}
+
+/**
+ * `[$match, $facet]` whose facets are each `[{$count}]` or a page `[{$sort}, {$skip}?, {$limit}?,
+ * {$project}?]`: the count comes from the planner's count (two rank lookups on a covering index)
+ * and each page from a planned query (a position jump and `limit` entries), instead of copying
+ * every matching document into mingo's `$facet`. The result is what `$facet` gives: one document,
+ * each facet an array (a count over nothing is an empty array). Undefined for any other shape,
+ * which then runs through mingo.
+ */
+export function plannedFacet(coll: Collection | undefined, filter: Document, stage: Document, deadline: Deadline): Document[] | undefined {
+  const facet: unknown = stage.$facet;
+  if (Object.keys(stage).length !== 1 || typeof facet !== 'object' || facet === null || Array.isArray(facet)) return undefined;
+  const entries = Object.entries(facet as Document);
+  if (entries.length === 0) return undefined;
+  const runs: Array<() => Document[]> = [];
+  for (const [name, sub] of entries) {
+    if (name === '' || name.startsWith('$') || name.includes('.') || !Array.isArray(sub) || sub.length === 0) return undefined;
+    const stages = sub as Document[];
+    if (stages.some((st) => typeof st !== 'object' || st === null || Object.keys(st).length !== 1)) return undefined;
+    const field = stages.length === 1 ? countField(stages[0]) : undefined;
+    if (field !== undefined) {
+      runs.push(() => {
+        const n = coll ? coll.count(filter, deadline) : 0;
+        return n === 0 ? [] : [{ [field]: n }];
+      });
+      continue;
+    }
+    const [sortStage, ...more] = stages;
+    const sort = plainSort(sortStage.$sort);
+    if (!sort) return undefined;
+    let skip = 0;
+    let limit = 0;
+    let projection: Document | undefined;
+    let at = 0;
+    if (more[at]?.$skip !== undefined) {
+      const n = wholeNumber(more[at++].$skip, false);
+      if (n === undefined) return undefined;
+      skip = n;
+    }
+    if (more[at]?.$limit !== undefined) {
+      const n = wholeNumber(more[at++].$limit, true);
+      if (n === undefined) return undefined;
+      limit = n;
+    }
+    if (more[at]?.$project !== undefined) {
+      const p: unknown = more[at++].$project;
+      if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined;
+      projection = p as Document;
+    }
+    if (at !== more.length) return undefined;
+    const project = compileProjection(projection ?? {});
+    runs.push(() => {
+      if (!coll) return [];
+      const outcome = coll.query(filter, { sort, skip, limit, deadline });
+      return outcome.docs.map((doc) => {
+        deadline.tick();
+        return projection ? project(doc) : deepCopy(doc);
+      });
+    });
+  }
+  const out: Document = {};
+  entries.forEach(([name], i) => (out[name] = runs[i]()));
+  return [out];
 }
 
 /**
