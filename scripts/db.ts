@@ -9,8 +9,7 @@
  */
 import path from 'node:path';
 import { config } from '../src/config';
-import { connectionStringFor, listenOptions } from '../src/db';
-import { startEmbedded } from '../src/db/embedded';
+import { connectionStringFor, startConfiguredEmbedded } from '../src/db';
 import { logger } from '../src/logger';
 
 async function main(): Promise<void> {
@@ -18,13 +17,7 @@ async function main(): Promise<void> {
   if (config.db.uri !== '') throw new Error('MONGODB_URI is set: `npm run db` starts the embedded server, for API processes to reach; unset MONGODB_URI');
   const listen = config.db.embedded;
   // Its own process has no HTTP thread to protect: the server runs on the main thread.
-  const embedded = await startEmbedded({
-    ...listenOptions(listen),
-    dataDir: config.db.dataDir,
-    journalMaxBytes: config.db.journalMaxBytes,
-    thread: 'main',
-    log: (level, msg) => logger[level]({ component: 'embedded-mongo' }, msg),
-  });
+  const embedded = await startConfiguredEmbedded({ thread: 'main' });
   const uri = connectionStringFor(embedded, listen);
   const where = config.db.dataDir === ':memory:' ? 'in memory, nothing kept on disk' : `data in ${path.resolve(config.db.dataDir)}`;
   logger.info(`database: embedded MongoDB-compatible server for API processes (${where}); start them with MONGODB_URI=${uri}`);

@@ -13,8 +13,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { config } from './config';
-import { connectionStringFor, listenOptions } from './db';
-import { startEmbedded, type EmbeddedDb } from './db/embedded';
+import { connectionStringFor, startConfiguredEmbedded, type EmbeddedDb } from './db';
 import { shareWithWorkers } from './db/primaryLink';
 import { logger } from './logger';
 
@@ -25,10 +24,6 @@ export const RESTART_WINDOW_MS = 60_000;
 export const RESTART_DELAY_MS = 1_000;
 /** After the API processes' own drain time, how much longer the primary waits before SIGKILL. */
 const STOP_GRACE_MS = 5_000;
-
-function embeddedLog(level: 'info' | 'warn' | 'error', msg: string): void {
-  logger[level]({ component: 'embedded-mongo' }, msg);
-}
 
 /** Runs the cluster primary until SIGTERM/SIGINT (exit 0) or a failure it cannot repair (exit 1). */
 export async function runPrimary(): Promise<void> {
@@ -68,13 +63,7 @@ export async function runPrimary(): Promise<void> {
 
   if (config.db.uri === '') {
     const listen = config.db.embedded;
-    embedded = await startEmbedded({
-      ...listenOptions(listen),
-      dataDir: config.db.dataDir,
-      journalMaxBytes: config.db.journalMaxBytes,
-      thread: config.db.thread,
-      maxHeapMb: config.db.maxHeapMb,
-      log: embeddedLog,
+    embedded = await startConfiguredEmbedded({
       onUnexpectedExit: (err) => {
         logger.fatal({ err }, err.message);
         process.stderr.write(`Database lost: ${err.message}\n`);

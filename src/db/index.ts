@@ -71,6 +71,33 @@ export function listenOptions(listen: EmbeddedListen): Pick<EmbeddedStartOptions
   return { listen: 'tcp', host: listen.host, port: listen.port, credentials: listen.credentials, limits };
 }
 
+/** What `startConfiguredEmbedded` may take from the caller instead of the configuration. */
+export interface ConfiguredEmbeddedOptions {
+  listen?: EmbeddedListen;
+  dataDir?: string;
+  journalMaxBytes?: number;
+  thread?: DbThread;
+  maxHeapMb?: number;
+  onUnexpectedExit?: (err: Error) => void;
+}
+
+/**
+ * Starts the embedded server as configured (listener, data directory, journal size, thread,
+ * heap limit; TN_* variables through `config.db`), logging through the app's logger. The one
+ * place that does: `connect()`, the cluster primary and `npm run db` all call it.
+ */
+export function startConfiguredEmbedded(options: ConfiguredEmbeddedOptions = {}): Promise<EmbeddedDb> {
+  return startEmbedded({
+    ...listenOptions(options.listen ?? config.db.embedded),
+    dataDir: options.dataDir ?? config.db.dataDir,
+    journalMaxBytes: options.journalMaxBytes ?? config.db.journalMaxBytes,
+    thread: options.thread ?? config.db.thread,
+    maxHeapMb: options.maxHeapMb ?? config.db.maxHeapMb,
+    log: embeddedLog,
+    onUnexpectedExit: options.onUnexpectedExit ?? ((err) => logger.error({ err }, err.message)),
+  });
+}
+
 /**
  * The driver closes its idle pooled connections before the embedded server would: a write sent
  * on a connection the server has just closed is not retried against a standalone, so it would fail.
@@ -115,17 +142,15 @@ export async function connect(options: DbOptions): Promise<DbHandle> {
   };
   if (uri === '') {
     const listen = options.embedded ?? config.db.embedded;
-    const server = listenOptions(listen);
     embedded = cluster.isWorker
       ? await attachToPrimary()
-      : await startEmbedded({
-          ...server,
+      : await startConfiguredEmbedded({
+          listen,
           dataDir: options.dataDir,
           journalMaxBytes: options.journalMaxBytes,
-          thread: options.thread ?? config.db.thread,
-          maxHeapMb: options.maxHeapMb ?? config.db.maxHeapMb,
-          log: embeddedLog,
-          onUnexpectedExit: options.onEmbeddedExit ?? ((err) => logger.error({ err }, err.message)),
+          thread: options.thread,
+          maxHeapMb: options.maxHeapMb,
+          onUnexpectedExit: options.onEmbeddedExit,
         });
     uri = embedded.uri;
     if (listen.credentials) {
