@@ -4,36 +4,15 @@
  * request id the client saw in X-Request-Id, and never the password, the email or a token.
  * The 5xx is real: the embedded server's persistence refuses the write, as a failing disk would.
  */
-import crypto from 'node:crypto';
-import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
 import { accountPseudonym } from '../../src/utils/accountPseudonym';
-import { FailingPersistence } from '../helpers/failingPersistence';
+import { itEmbedded, useFailingDb } from '../helpers/failingPersistence';
 import { uniqueEmail } from '../helpers/ids';
 import { captureLog, type LogLine } from '../helpers/logCapture';
-import { usingRealMongo } from '../helpers/mongoTarget';
 import { expectProblem } from './helpers';
 
-/** Tests that fail the embedded server's storage on purpose: skipped, visibly, against a real MongoDB. */
-const itEmbedded = usingRealMongo ? it.skip : it;
-if (usingRealMongo) console.warn(`${__filename}: storage-failure tests skipped: they need the embedded server (MONGODB_URI is set)`);
-
-const persistence = new FailingPersistence();
-let embedded: EmbeddedServer | undefined;
-
-beforeAll(async () => {
-  const uri = process.env.MONGODB_URI || (embedded = await startEmbeddedServer({ persistence })).uri;
-  await mongoose.connect(uri, { dbName: `tn_test_${crypto.randomBytes(6).toString('hex')}` });
-  await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
-});
-
-afterAll(async () => {
-  if (!embedded) await mongoose.connection.dropDatabase();
-  await mongoose.disconnect();
-  await embedded?.close();
-});
+const persistence = useFailingDb(__filename);
 
 const log = captureLog('info');
 const LIMITS = { authPerClient: 1000, authFailuresPerAccount: 2, authWindowMs: 86_400_000, registerPerClient: 1000, registerWindowMs: 86_400_000, refusalDelayMs: 0 };

@@ -4,30 +4,13 @@
  * fails both at once, without waiting for mongoose's command buffer. /health stays 200 through
  * both: the process itself is fine.
  */
-import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
 import { REUSE_MS } from '../../src/controllers/healthController';
-import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
-import { FailingPersistence } from '../helpers/failingPersistence';
-import { usingRealMongo } from '../helpers/mongoTarget';
+import { itEmbedded, useFailingDb } from '../helpers/failingPersistence';
 
-/** Tests that fail the embedded server's storage on purpose: skipped, visibly, against a real MongoDB. */
-const itEmbedded = usingRealMongo ? it.skip : it;
-if (usingRealMongo) console.warn(`${__filename}: storage-failure tests skipped: they need the embedded server (MONGODB_URI is set)`);
-
-const persistence = new FailingPersistence();
-let embedded: EmbeddedServer | undefined;
-
-beforeAll(async () => {
-  const uri = process.env.MONGODB_URI || (embedded = await startEmbeddedServer({ persistence })).uri;
-  await mongoose.connect(uri, { dbName: `tn_test_${crypto.randomBytes(6).toString('hex')}` });
-});
-
-afterAll(async () => {
-  await embedded?.close();
-});
+const persistence = useFailingDb(__filename);
 
 /** Waits out the readiness result's reuse period, so the next request probes again. */
 const freshProbe = () => new Promise((r) => setTimeout(r, REUSE_MS + 50));

@@ -7,26 +7,18 @@
  * lease (10 s) has run out, and serves every note that was answered 201.
  * Needs root and unshare; skipped, saying why, where they are missing.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { uniqueEmail } from '../helpers/ids';
-import { buildIfNeeded, freePort, SERVER_ENTRY, stopServer, waitForServer, type ProcessExit, type ServerProcess } from '../helpers/serverProcess';
+import { buildIfNeeded, SERVER_ENTRY, spawnServer, stopServer, waitForServer, type ServerProcess } from '../helpers/serverProcess';
+import { namespacesUnavailable } from '../helpers/namespaces';
 import { makeTempDir, removeDir } from '../helpers/tmp';
 
 const JWT_KEY = 'lock-namespaces-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
 /** The default lease (lock.ts DEFAULT_LEASE_MS) plus start-up time. */
 const TAKEOVER_TIMEOUT_MS = 40_000;
 
-function namespacesUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'PID namespaces need Linux';
-  if (process.getuid?.() !== 0) return 'unshare --pid needs root';
-  const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { encoding: 'utf8' });
-  if (probe.error) return `unshare is missing (${probe.error.message})`;
-  if (probe.status !== 0) return `unshare --pid --fork --mount-proc fails here: ${probe.stderr.trim()}`;
-  return null;
-}
 const skipReason = namespacesUnavailable();
 if (skipReason) console.warn(`lock-namespaces-server.test.ts: skipping: ${skipReason}`);
 const describeWithNamespaces = skipReason ? describe.skip : describe;
@@ -51,31 +43,11 @@ afterAll(async () => {
 
 /** `unshare --pid --fork --mount-proc --kill-child node dist/src/server.js` on `dataDir`. */
 async function spawnInNamespace(dataDir: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const env = { ...process.env, PORT: String(port), TN_DATA_DIR: dataDir, NODE_ENV: 'development', TN_SEED_DEMO: 'false', LOG_LEVEL: 'warn', TN_JWT_PRIVATE_KEY: JWT_KEY, MONGODB_URI: '' };
+  const env = { TN_DATA_DIR: dataDir, NODE_ENV: 'development', TN_SEED_DEMO: 'false', LOG_LEVEL: 'warn', TN_JWT_PRIVATE_KEY: JWT_KEY, MONGODB_URI: '' };
   // Outside the repository, so that no developer's .env is read.
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, SERVER_ENTRY], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const captured = { stdout: '', stderr: '', output: '' };
-  for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream].setEncoding('utf8');
-    child[stream].on('data', (chunk: string) => {
-      captured[stream] += chunk;
-      captured.output += chunk;
-    });
-  }
-  const exited = new Promise<ProcessExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  const server: ServerProcess = {
-    child,
-    pid: child.pid as number,
-    port,
-    baseUrl: `http://127.0.0.1:${port}`,
-    exited,
-    stdout: () => captured.stdout,
-    stderr: () => captured.stderr,
-    output: () => captured.output,
-  };
+  const server = await spawnServer({ env, cwd: work, launcher: ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] });
   running.add(server);
-  void exited.then(() => running.delete(server));
+  void server.exited.then(() => running.delete(server));
   return server;
 }
 

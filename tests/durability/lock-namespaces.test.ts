@@ -11,24 +11,17 @@
  *   - contenders racing for one stale lease: exactly one wins.
  * Needs root and unshare; skipped, saying why, where they are missing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { namespacesUnavailable } from '../helpers/namespaces';
 import { makeTempDir, removeDir } from '../helpers/tmp';
 
 const LEASE_MS = 1_000;
 const WAIT_MS = 20_000;
 
-function namespacesUnavailable(): string | null {
-  if (process.platform !== 'linux') return 'PID namespaces need Linux';
-  if (process.getuid?.() !== 0) return 'unshare --pid needs root';
-  const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { encoding: 'utf8' });
-  if (probe.error) return `unshare is missing (${probe.error.message})`;
-  if (probe.status !== 0) return `unshare --pid --fork --mount-proc fails here: ${probe.stderr.trim()}`;
-  return null;
-}
 const skipReason = namespacesUnavailable();
 if (skipReason) console.warn(`lock-namespaces.test.ts: skipping the PID-namespace tests: ${skipReason}`);
 const describeWithNamespaces = skipReason ? describe.skip : describe;

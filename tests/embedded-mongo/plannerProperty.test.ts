@@ -13,22 +13,11 @@ import { NO_DEADLINE } from '../../src/embedded-mongo/deadline';
 import { compileFilter } from '../../src/embedded-mongo/filter';
 import { compileProjection } from '../../src/embedded-mongo/projection';
 import { applySimpleUpdate, applyUpdate } from '../../src/embedded-mongo/update';
+import { seededRandom } from '../helpers/random';
 
 const SEED = Number(process.env.PLANNER_SEED ?? 20261127);
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const rnd = random(SEED);
+const rnd = seededRandom(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
 const WORDS = ['ann', 'bob', 'cy', 'Dee', 'eve', 'ann b', 'zed', 'éa', 'ab'];

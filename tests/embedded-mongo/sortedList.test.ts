@@ -4,17 +4,8 @@
  * select (`at`), walking with cursors both ways.
  */
 import { SortedList } from '../../src/embedded-mongo/sorted-list';
+import { seededRandom } from '../helpers/random';
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const cmp = (a: number, b: number) => a - b;
 /** Reference: first index with reference[i] >= x (or > x). */
@@ -25,7 +16,7 @@ const refBound = (ref: number[], x: number, after: boolean) => {
 
 describe('SortedList', () => {
   test.each([2, 4, 16])('random inserts and removals with chunks of %d keep order, rank and select exact', (load) => {
-    const rnd = random(load);
+    const rnd = seededRandom(load);
     const list = new SortedList<number>(cmp, load);
     const ref: number[] = [];
     for (let step = 0; step < 3000; step++) {

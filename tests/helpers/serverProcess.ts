@@ -61,12 +61,15 @@ export interface SpawnServerOptions {
   cwd?: string;
   /** Default: a free port. */
   port?: number;
+  /** A command the server runs under, e.g. `['unshare', '--pid', '--fork', …]`; `pid` is then the launcher's. */
+  launcher?: string[];
 }
 
 /** Spawns `node dist/src/server.js` with PORT and `env`, capturing its output; does not wait for it to listen. */
-export async function spawnServer({ env, cwd = ROOT, port }: SpawnServerOptions = {}): Promise<ServerProcess> {
+export async function spawnServer({ env, cwd = ROOT, port, launcher = [] }: SpawnServerOptions = {}): Promise<ServerProcess> {
   const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env: { ...process.env, PORT: String(listenPort), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = [...launcher, process.execPath, SERVER_ENTRY];
+  const child = spawn(command, args, { cwd, env: { ...process.env, PORT: String(listenPort), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const captured = { stdout: '', stderr: '', output: '' };
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].setEncoding('utf8');
