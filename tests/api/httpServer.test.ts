@@ -114,6 +114,17 @@ function heldHandler(): { handler: http.RequestListener; held: http.ServerRespon
 
 const GET_ROOT = 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n';
 
+/** A server whose handler holds every response, and one client whose `GET /` it is holding. */
+async function oneHeldRequest(): Promise<{ held: ReturnType<typeof heldHandler>; server: http.Server; client: Client }> {
+  const held = heldHandler();
+  const server = createHttpServer(held.handler, LIMITS);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = await connect((server.address() as net.AddressInfo).port);
+  client.socket.write(GET_ROOT);
+  await until(() => held.held.length === 1);
+  return { held, server, client };
+}
+
 describe("Node's own error answers are problem documents", () => {
   it('a malformed request line answers 400 and closes', async () => {
     const port = await start();
@@ -259,12 +270,7 @@ describe('closeGracefully', () => {
   });
 
   it('waits for a handler whose client went away to end its response before resolving', async () => {
-    const held = heldHandler();
-    const server = createHttpServer(held.handler, LIMITS);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const leaving = await connect((server.address() as net.AddressInfo).port);
-    leaving.socket.write(GET_ROOT);
-    await until(() => held.held.length === 1);
+    const { held, server, client: leaving } = await oneHeldRequest();
     leaving.socket.destroy();
     await leaving.closed;
     await delay(50); // the server has seen the connection close
@@ -279,12 +285,7 @@ describe('closeGracefully', () => {
   });
 
   it('also when the client goes away at the moment of the close (the connection counts as closed before its response does)', async () => {
-    const held = heldHandler();
-    const server = createHttpServer(held.handler, LIMITS);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const leaving = await connect((server.address() as net.AddressInfo).port);
-    leaving.socket.write(GET_ROOT);
-    await until(() => held.held.length === 1);
+    const { held, server, client: leaving } = await oneHeldRequest();
 
     leaving.socket.destroy();
     let resolved: number | undefined;
@@ -297,12 +298,7 @@ describe('closeGracefully', () => {
   });
 
   it('a handler whose client went away and that never ends is counted as cut off at the bound', async () => {
-    const held = heldHandler();
-    const server = createHttpServer(held.handler, LIMITS);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const leaving = await connect((server.address() as net.AddressInfo).port);
-    leaving.socket.write(GET_ROOT);
-    await until(() => held.held.length === 1);
+    const { held, server, client: leaving } = await oneHeldRequest();
     leaving.socket.destroy();
     await delay(50);
 
@@ -313,12 +309,7 @@ describe('closeGracefully', () => {
   });
 
   it('a request still running at the bound is cut off and counted', async () => {
-    const held = heldHandler();
-    const server = createHttpServer(held.handler, LIMITS);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const stuck = await connect((server.address() as net.AddressInfo).port);
-    stuck.socket.write(GET_ROOT);
-    await until(() => held.held.length === 1);
+    const { server, client: stuck } = await oneHeldRequest();
 
     const startedAt = Date.now();
     const cutOff = await closeGracefully(server, 300);
