@@ -13,7 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { buildIfNeeded, exitCode, freePort, ROOT, spawnServer, stopServer, waitForServer, type ServerProcess } from './helpers/serverProcess';
+import { buildIfNeeded, exitCode, freePort, isAlive, ROOT, spawnServer, stopServer, waitForServer, type ServerProcess } from './helpers/serverProcess';
 import { makeTempDir, removeDir } from './helpers/tmp';
 import { uniqueEmail } from './helpers/ids';
 
@@ -405,15 +405,6 @@ describe('graceful shutdown', () => {
     }
   }, 60_000);
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

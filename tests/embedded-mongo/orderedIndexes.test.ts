@@ -5,16 +5,11 @@
  * of BSON types in index keys and sorts.
  */
 import mongoose, { Schema } from 'mongoose';
+import type { NoteDoc } from '../../src/models/Note';
 import { describeEmbedded, openTestDb, type TestDb } from './helpers';
 
-interface NoteRow {
-  id: string;
-  seq: number;
-  owner: string;
-  text: string;
-  createdAt: number;
-  updatedAt: number;
-}
+/** The app's note fields (src/models/Note.ts), on a schema of this test's own. */
+type NoteRow = NoteDoc;
 
 let db: TestDb;
 let Note: mongoose.Model<NoteRow>;

@@ -18,7 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { uniqueEmail } from '../helpers/ids';
 import { usingRealMongo } from '../helpers/mongoTarget';
-import { buildIfNeeded, freePort, ROOT, SERVER_ENTRY, spawnServer, stopServer, waitForServer, type ProcessExit, type ServerProcess } from '../helpers/serverProcess';
+import { buildIfNeeded, freePort, isAlive, ROOT, SERVER_ENTRY, spawnServer, stopServer, waitForServer, type ProcessExit, type ServerProcess } from '../helpers/serverProcess';
 import { makeTempDir, removeDir } from '../helpers/tmp';
 
 jest.setTimeout(120_000);
@@ -94,15 +94,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return pids.sort((a, b) => a - b);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Which processes hold the server side of the established TCP connections on `port` (ss -tnp). */
