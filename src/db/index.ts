@@ -64,7 +64,7 @@ function embeddedLog(level: EmbeddedLogLevel, msg: string): void {
 }
 
 /** The server options for a listener configuration. */
-export function listenOptions(listen: EmbeddedListen): Pick<EmbeddedStartOptions, 'listen' | 'host' | 'port' | 'socketPath' | 'credentials' | 'limits'> {
+function listenOptions(listen: EmbeddedListen): Pick<EmbeddedStartOptions, 'listen' | 'host' | 'port' | 'socketPath' | 'credentials' | 'limits'> {
   const limits = { maxConnections: listen.maxConnections, idleTimeoutMs: listen.idleTimeoutMs };
   if (listen.listen === 'socket') return { listen: 'socket', socketPath: listen.socketPath, credentials: listen.credentials, limits };
   if (!listen.credentials) throw new Error('the embedded server listens on TCP only with credentials');
@@ -102,7 +102,7 @@ export function startConfiguredEmbedded(options: ConfiguredEmbeddedOptions = {})
  * The driver closes its idle pooled connections before the embedded server would: a write sent
  * on a connection the server has just closed is not retried against a standalone, so it would fail.
  */
-export function clientIdleTimeoutMs(listen: EmbeddedListen): number {
+function clientIdleTimeoutMs(listen: EmbeddedListen): number {
   return Math.floor(listen.idleTimeoutMs / 2);
 }
 
