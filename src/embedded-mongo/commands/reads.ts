@@ -219,15 +219,9 @@ export function plannedFacet(coll: Collection | undefined, filter: Document, sta
       projection = p as Document;
     }
     if (at !== more.length) return undefined;
-    const project = compileProjection(projection ?? {});
-    runs.push(() => {
-      if (!coll) return [];
-      const outcome = coll.query(filter, { sort, skip, limit, deadline });
-      return outcome.docs.map((doc) => {
-        deadline.tick();
-        return projection ? project(doc) : deepCopy(doc);
-      });
-    });
+    // The same planned query and projection as a find command's.
+    const spec: FindSpec = { filter, projection: projection ?? {}, sort, skip, limit };
+    runs.push(() => runFind(coll, spec, deadline).docs);
   }
   const out: Document = {};
   entries.forEach(([name], i) => (out[name] = runs[i]()));
