@@ -3,7 +3,7 @@
  * edit, delete. Every query and write is filtered by the owner, so a write that matches nothing
  * is the proof that the note does not exist for this caller: no read comes first.
  */
-import { BatchedLookup } from '../models/batchedReads';
+import { BatchedLookup, BatchedPages } from '../models/batchedReads';
 import { aggregateOne, count, findMany, plansFacets, timed } from '../models/commands';
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
@@ -100,14 +100,22 @@ export async function listNotes(owner: string, query: ListQuery): Promise<NotesP
 }
 
 /**
+ * Counts and pages without a text search, batched: on the embedded server the lists of one
+ * event-loop round share one command (models/batchedReads.ts), each planned with the indexes.
+ */
+const notePages = new BatchedPages<NoteDTO>(Note, NOTE_FIELDS);
+
+/**
  * The number of notes matching `filter` and one sorted page of them. On the embedded server, one
  * command: `[$match, $facet {total: [$count], page: [$sort, $skip, $limit, $project]}]`, which it
- * plans with its indexes (a count by ranks, the page by position). On MongoDB, which would feed
- * every matching document to `$facet`, a `count` and a `find` sent together (COUNT_SCAN and an
- * index scan).
+ * plans with its indexes (a count by ranks, the page by position); lists without a text search
+ * share it with the other lists of their event-loop round. On MongoDB, which would feed every
+ * matching document to `$facet`, a `count` and a `find` sent together (COUNT_SCAN and an index
+ * scan).
  */
 async function countAndPage(filter: Record<string, unknown>, sort: Record<string, 1 | -1>, skip: number, limit: number): Promise<[number, NoteDTO[]]> {
   if (await plansFacets(Note)) {
+    if (filter.text === undefined) return notePages.load({ filter, sort, skip, limit });
     const page: Record<string, unknown>[] = [{ $sort: sort }];
     if (skip > 0) page.push({ $skip: skip });
     page.push({ $limit: limit }, { $project: NOTE_FIELDS });

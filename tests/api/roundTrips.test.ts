@@ -9,11 +9,12 @@ import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
-import { getNote } from '../../src/controllers/notesController';
+import { getNote, listNotes } from '../../src/controllers/notesController';
 import { forgetUser } from '../../src/controllers/usersController';
-import { BatchedLookup, MAX_BATCH } from '../../src/models/batchedReads';
+import { BatchedLookup, BatchedPages, MAX_BATCH, MAX_PAGE_ROWS } from '../../src/models/batchedReads';
 import { plansFacets } from '../../src/models/commands';
 import { Note } from '../../src/models/Note';
+import type { ListQuery } from '../../src/schemas/noteSchemas';
 import type { DomainError } from '../../src/utils/DomainError';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
 import { newNote, newUser, type TestUser } from './helpers';
@@ -168,6 +169,91 @@ describe('database round trips per request', () => {
       await Promise.all([first, second]);
 
       expect(commands.filter((c) => c === 'find notes')).toHaveLength(2);
+    });
+  });
+
+  // Only where lists are one planned aggregate (the embedded server): on MongoDB each list stays
+  // a count and a find of its own.
+  describe('lists without a text search made together share one command (embedded server)', () => {
+    let other: TestUser;
+    const query = (q: Partial<ListQuery>): ListQuery => ({ q: undefined, sort: 'updatedAt', order: 'asc', limit: 2, page: 1, given: [], ...q });
+
+    beforeAll(async () => {
+      other = await newUser('Lister');
+      for (let i = 0; i < 3; i++) await newNote(other, `listed ${i}`);
+    });
+
+    it("four lists of two users in one round: one aggregate, and each answer is the one it gets alone", async () => {
+      if (!facets) return;
+      const asked: Array<[string, ListQuery]> = [
+        [user.id, query({})],
+        [user.id, query({ page: 2, order: 'desc' })],
+        [other.id, query({ limit: 10, sort: 'createdAt' })],
+        [other.id, query({ page: 5 })], // past the end: an empty page, the real total
+      ];
+      const alone = [];
+      for (const [owner, q] of asked) alone.push(await listNotes(owner, q));
+      commands.length = 0;
+
+      const together = await Promise.all(asked.map(([owner, q]) => listNotes(owner, q)));
+
+      expect(commands).toEqual(['aggregate notes']);
+      expect(together).toEqual(alone);
+      expect(together.map((p) => [p.page.totalItems, p.notes.length])).toEqual([
+        [alone[0].page.totalItems, 2],
+        [alone[0].page.totalItems, 2],
+        [3, 3],
+        [3, 0],
+      ]);
+      expect(sent.get('aggregate')).toMatchObject({
+        pipeline: [{ $facet: { t0: [{ $match: { owner: user.id } }, { $count: 'n' }], p3: [{ $match: { owner: other.id } }, { $sort: { updatedAt: 1, seq: 1 } }, { $skip: 8 }, { $limit: 2 }, { $project: { id: 1 } }] } }],
+      });
+    });
+
+    it('a list with a text search goes alone (its cost is not bounded by an index); the others still share one', async () => {
+      if (!facets) return;
+      commands.length = 0;
+
+      await Promise.all([listNotes(user.id, query({ q: 'note' })), listNotes(user.id, query({})), listNotes(other.id, query({}))]);
+
+      expect(commands).toEqual(['aggregate notes', 'aggregate notes']);
+    });
+
+    it(`the lists of one command hold at most ${MAX_PAGE_ROWS} notes between them (one reply document stays under 16 MiB)`, async () => {
+      if (!facets) return;
+      commands.length = 0;
+
+      const pages = await Promise.all(Array.from({ length: 5 }, () => listNotes(other.id, query({ limit: 100 }))));
+
+      expect(pages.every((p) => p.notes.length === 3)).toBe(true);
+      expect(commands).toEqual(['aggregate notes', 'aggregate notes']);
+    });
+
+    it('a command that fails fails every list of its batch with its error', async () => {
+      if (!facets) return;
+      // Inclusion and exclusion mixed: the database refuses the projection.
+      const broken = new BatchedPages<{ id: string }>(Note, { id: 1, text: 0 });
+      const page = { sort: { seq: 1 } as const, skip: 0, limit: 1 };
+
+      const results = await Promise.allSettled([broken.load({ filter: { owner: user.id }, ...page }), broken.load({ filter: { owner: other.id }, ...page })]);
+
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      const [a, b] = results as PromiseRejectedResult[];
+      expect(a.reason).toBe(b.reason);
+    });
+
+    it('a list made after another was sent is not answered by it, and sees a note created in between', async () => {
+      if (!facets) return;
+      commands.length = 0;
+      const first = listNotes(other.id, query({ limit: 50 }));
+      await new Promise((resolve) => setImmediate(resolve)); // the first batch has been sent
+      await newNote(other, 'in between');
+      const second = listNotes(other.id, query({ limit: 50 }));
+
+      const [before, after] = await Promise.all([first, second]);
+
+      expect(after.page.totalItems).toBe(before.page.totalItems + 1);
+      expect(after.notes.map((n) => n.text)).toContain('in between');
     });
   });
 

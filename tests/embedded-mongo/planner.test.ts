@@ -200,6 +200,47 @@ describe('[$match, $facet] of counts and sorted pages', () => {
     expect(db.server.stats.docsExamined - before).toBe(2);
   });
 
+  it('a lone $facet whose facets bring their own $match (several lists in one command) matches what mingo gives', async () => {
+    const facets = {
+      t0: [{ $match: { owner: 'ann' } }, { $count: 'n' }],
+      p0: [{ $match: { owner: 'ann' } }, { $sort: { n: -1 } }, { $skip: 1 }, { $limit: 3 }, { $project: { _id: 0, n: 1 } }],
+      t1: [{ $match: { n: { $gte: 2 } } }, { $count: 'n' }],
+      p1: [{ $match: { n: { $gte: 2 } } }, { $sort: { owner: 1, n: 1 } }, { $limit: 4 }],
+    };
+    const generic = Object.fromEntries(Object.entries(facets).map(([name, stages]) => [name, [{ $skip: 0 }, ...stages]]));
+
+    const planned = await run([{ $facet: facets }]);
+
+    expect(planned).toEqual(await run([{ $facet: generic }]));
+    // (mingo counts nothing as [{n: 0}]; MongoDB, and the planned facet, as nothing.)
+    expect(await run([{ $facet: { t: [{ $match: { owner: 'nobody' } }, { $count: 'n' }] } }])).toEqual([{ t: [] }]);
+    // With an outer $match too, a facet's own narrows it further.
+    const both = [{ $match: { n: { $lte: 4 } } }, { $facet: facets }];
+    expect(await run(both)).toEqual(await run([{ $match: { n: { $lte: 4 } } }, { $facet: generic }]));
+  });
+
+  it("plans each facet's own $match with the indexes: no document read for the counts, only the pages'", async () => {
+    if (!db.server) return; // a real MongoDB: nothing to look into
+    const Paged = db.conn.models.PlannerFacetPaged ?? db.conn.model('PlannerFacetPaged', new Schema({ owner: String, n: Number }).index({ owner: 1, n: 1 }));
+    await Paged.init();
+    if ((await Paged.countDocuments()) === 0) await Paged.insertMany(Array.from({ length: 200 }, (_, i) => ({ owner: i % 2 === 0 ? 'ann' : 'bob', n: i })));
+    const before = db.server.stats.docsExamined;
+
+    const result = await Paged.aggregate([
+      {
+        $facet: {
+          t0: [{ $match: { owner: 'ann' } }, { $count: 'n' }],
+          p0: [{ $match: { owner: 'ann' } }, { $sort: { n: 1 } }, { $skip: 50 }, { $limit: 2 }, { $project: { _id: 0, n: 1 } }],
+          t1: [{ $match: { owner: 'bob' } }, { $count: 'n' }],
+          p1: [{ $match: { owner: 'bob' } }, { $sort: { n: -1 } }, { $limit: 1 }, { $project: { _id: 0, n: 1 } }],
+        },
+      },
+    ]);
+
+    expect(result).toEqual([{ t0: [{ n: 100 }], p0: [{ n: 100 }, { n: 102 }], t1: [{ n: 100 }], p1: [{ n: 199 }] }]);
+    expect(db.server.stats.docsExamined - before).toBe(3);
+  });
+
   it('shapes it does not plan still work (through mingo): $limit before $skip, no $sort, a bad $count name is refused', async () => {
     const limitFirst = await run([{ $match: { owner: 'ann' } }, { $facet: { page: [{ $sort: { n: 1 } }, { $limit: 2 }, { $skip: 1 }] } }]);
     expect((limitFirst[0] as { page: { n: number }[] }).page.map((d) => d.n)).toEqual([2]);

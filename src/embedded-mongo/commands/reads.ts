@@ -121,9 +121,13 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
     return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline) : 0) ?? [];
   }
-  // [$match, $facet of counts and sorted pages]: each facet through the planner.
+  // [$match, $facet of counts and sorted pages] or a lone such $facet: each facet through the planner.
   if (leadingMatch && pipeline.length === 2 && second) {
     const planned = plannedFacet(coll, docOption(first, '$match'), second, deadline);
+    if (planned) return planned;
+  }
+  if (pipeline.length === 1 && first?.$facet !== undefined) {
+    const planned = plannedFacet(coll, {}, first, deadline);
     if (planned) return planned;
   }
   let input: Document[] = [];
@@ -171,14 +175,15 @@ function plainSort(v: unknown): Document | undefined {
 }
 
 /**
- * `[$match, $facet]` whose facets are each `[{$count}]` or a page `[{$sort}, {$skip}?, {$limit}?,
- * {$project}?]`: the count comes from the planner's count (two rank lookups on a covering index)
+ * `[$match, $facet]` (or a lone `$facet`, as if after `{$match: {}}`) whose facets are each
+ * `[{$match}?, {$count}]` or a page `[{$match}?, {$sort}, {$skip}?, {$limit}?, {$project}?]` (a
+ * facet's own `$match` narrows the outer one; the API batches several users' lists this way): the count comes from the planner's count (two rank lookups on a covering index)
  * and each page from a planned query (a position jump and `limit` entries), instead of copying
  * every matching document into mingo's `$facet`. The result is what `$facet` gives: one document,
  * each facet an array (a count over nothing is an empty array). Undefined for any other shape,
  * which then runs through mingo.
  */
-export function plannedFacet(coll: Collection | undefined, filter: Document, stage: Document, deadline: Deadline): Document[] | undefined {
+export function plannedFacet(coll: Collection | undefined, outer: Document, stage: Document, deadline: Deadline): Document[] | undefined {
   const facet: unknown = stage.$facet;
   if (Object.keys(stage).length !== 1 || typeof facet !== 'object' || facet === null || Array.isArray(facet)) return undefined;
   const entries = Object.entries(facet as Document);
@@ -186,8 +191,16 @@ export function plannedFacet(coll: Collection | undefined, filter: Document, sta
   const runs: Array<() => Document[]> = [];
   for (const [name, sub] of entries) {
     if (name === '' || name.startsWith('$') || name.includes('.') || !Array.isArray(sub) || sub.length === 0) return undefined;
-    const stages = sub as Document[];
+    let stages = sub as Document[];
     if (stages.some((st) => typeof st !== 'object' || st === null || Object.keys(st).length !== 1)) return undefined;
+    // A facet may narrow the documents first: its own leading $match, with the outer one.
+    let filter = outer;
+    if (stages[0].$match !== undefined) {
+      const own = stages[0].$match;
+      if (typeof own !== 'object' || own === null || Array.isArray(own) || stages.length === 1) return undefined;
+      filter = Object.keys(outer).length === 0 ? (own as Document) : { $and: [outer, own] };
+      stages = stages.slice(1);
+    }
     const field = stages.length === 1 ? countField(stages[0]) : undefined;
     if (field !== undefined) {
       runs.push(() => {
