@@ -13,6 +13,7 @@ import { errorHandler } from './middlewares/errorHandler';
 import { verifyJsonDepth } from './middlewares/jsonDepth';
 import { notFound } from './middlewares/notFound';
 import { literalBadEscapes } from './middlewares/pathEscapes';
+import { NOTE_PATCH_TYPES } from './middlewares/requireJson';
 import { securityHeaders } from './middlewares/securityHeaders';
 import { createRouter, type RouterOptions } from './routes';
 import { PROJECT_ROOT } from './utils/projectRoot';
@@ -41,6 +42,8 @@ export interface AppOptions {
   rateLimits?: RouterOptions['rateLimits'];
   /** Who may read /metrics; default `config.metrics`. */
   metrics?: RouterOptions['metrics'];
+  /** Writes need If-Match or If-Unmodified-Since (else 428); default `config.requireIfMatch`. */
+  requireIfMatch?: boolean;
 }
 
 /** Creates a fresh app instance. */
@@ -51,6 +54,7 @@ export function createApp({
   trustProxy = config.trustProxy,
   rateLimits = config.rateLimits,
   metrics = config.metrics,
+  requireIfMatch = config.requireIfMatch,
 }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -68,14 +72,15 @@ export function createApp({
       helmet: { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } },
       // The route table answers preflights, so OPTIONS on a path that does not exist is a 404.
       cors: {
-        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'Preference-Applied', 'Content-Location', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
       },
     }),
   );
-  app.use(express.json({ limit: '100kb', strict: false, verify: verifyJsonDepth }));
+  // JSON, and the JSON-based patch formats (which only PATCH routes let through: requirePatchBody).
+  app.use(express.json({ type: [...NOTE_PATCH_TYPES], limit: '100kb', strict: false, verify: verifyJsonDepth }));
   app.use(literalBadEscapes);
 
-  app.use(createRouter({ rateLimits, metrics, logger }));
+  app.use(createRouter({ rateLimits, metrics, logger, requireIfMatch }));
   const clientFiles = new Set(clientSourceMap ? [...CLIENT_FILES, ...CLIENT_DEV_FILES] : CLIENT_FILES);
   const serveClient = express.static(CLIENT_DIR, { index: 'index.html', redirect: true });
   app.use('/client', (req, res, next) => (clientFiles.has(req.path) ? serveClient(req, res, next) : next()));

@@ -98,6 +98,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   TN_LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   TN_ACCESS_LOG: z.enum(['true', 'false']).default('true'),
+  TN_REQUIRE_IF_MATCH: z.enum(['true', 'false']).default('false'),
   TN_TRUST_PROXY: z.string().trim().default('loopback').refine(isTrustProxy, 'must be true, false, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal'),
   TN_RATE_LIMIT_AUTH_PER_CLIENT: z.coerce.number().int().min(1).optional(),
   TN_RATE_LIMIT_AUTH_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).optional(),
@@ -210,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // Pretty lines for a person at a terminal in development; JSON for log collectors elsewhere.
     logFormat: e.TN_LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     accessLog: e.TN_ACCESS_LOG === 'true',
+    // Writes of notes and of the profile without If-Match/If-Unmodified-Since are 428 when true.
+    requireIfMatch: e.TN_REQUIRE_IF_MATCH === 'true',
     trustProxy: trustProxySetting(e.TN_TRUST_PROXY),
     // Under NODE_ENV=test the limits default to numbers no suite reaches (as argon2 is cheap there):
     // the suites register and log in hundreds of times from 127.0.0.1. Tests of the limits set their own.

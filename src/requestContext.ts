@@ -5,6 +5,7 @@
  */
 import type { Response } from 'express';
 import type { z } from 'zod';
+import type { Preconditions } from './controllers/conditionalWrites';
 import type { UserDTO } from './controllers/usersController';
 
 /** The schemas of one endpoint, by request part. */
@@ -25,12 +26,18 @@ export interface RequestContext {
   noteId: string;
   /** The parsed values of the request parts the endpoint's schemas name. */
   input: Record<string, unknown>;
+  /** The write's If-Match / If-Unmodified-Since (from `preconditions`). */
+  preconditions: Preconditions;
+  /** The POST's Idempotency-Key, when it sent one (from `idempotencyKey`). */
+  idempotencyKey: string;
 }
 
 const SET_BY: Record<keyof RequestContext, string> = {
   caller: 'verifyToken',
   noteId: 'validateNote',
   input: 'validate()',
+  preconditions: 'preconditions()',
+  idempotencyKey: 'idempotencyKey',
 };
 
 declare global {
@@ -69,4 +76,14 @@ export function noteIdOf(res: Response): string {
 export function inputOf<S extends RequestSchemas>(res: Response, _schemas: S): Validated<S> {
   // validate(schemas) stored exactly the outputs of these schemas.
   return contextOf(res, 'input') as Validated<S>;
+}
+
+/** The write's preconditions (empty when it sent none). */
+export function preconditionsOf(res: Response): Preconditions {
+  return contextOf(res, 'preconditions');
+}
+
+/** The POST's Idempotency-Key, or undefined when it sent none. */
+export function idempotencyKeyOf(res: Response): string | undefined {
+  return res.locals.context?.idempotencyKey;
 }

@@ -17,8 +17,10 @@ import { auditLogin } from './middlewares/audit';
 import { metricsAccess, type MetricsAccessSettings } from './middlewares/metricsAccess';
 import { mountMethodNotAllowed } from './middlewares/methodNotAllowed';
 import { createRateLimiters, type RateLimitSettings } from './middlewares/rateLimit';
-import { requireJson } from './middlewares/requireJson';
-import { validate } from './middlewares/validate';
+import { idempotencyKey } from './middlewares/idempotencyKey';
+import { preconditions } from './middlewares/preconditions';
+import { acceptPatch, NOTE_PATCH_TYPES, PROFILE_PATCH_TYPES, requireJson, requirePatchBody } from './middlewares/requireJson';
+import { validate, validateByBodyType } from './middlewares/validate';
 import { validateNote } from './middlewares/validateNote';
 import { verifyToken } from './middlewares/verifyToken';
 import * as authSchemas from './schemas/authSchemas';
@@ -30,6 +32,8 @@ export interface RouterOptions {
   rateLimits: RateLimitSettings;
   metrics: MetricsAccessSettings;
   logger: Logger;
+  /** Writes of notes and of the profile need If-Match or If-Unmodified-Since (else 428). */
+  requireIfMatch: boolean;
 }
 
 /** Builds the route table; each app gets its own limiters (their counts live in the database). */
@@ -43,25 +47,48 @@ export function createRouter(options: RouterOptions): Router {
     .route('/auth')
     .post(requireJson, validate(authSchemas.login), limit.authClients, limit.authAccounts, auditLogin, authHandlers.authenticate);
 
-  router.route('/users').post(requireJson, validate(userSchemas.register), limit.registrations, userHandlers.register);
-  router.route('/users/:id').get(verifyToken, userHandlers.getProfile);
+  router.route('/users').post(requireJson, idempotencyKey, validate(userSchemas.register), limit.registrations, userHandlers.register);
+  router
+    .route('/users/:id')
+    .get(verifyToken, userHandlers.getProfile)
+    .patch(
+      requirePatchBody(PROFILE_PATCH_TYPES),
+      verifyToken,
+      preconditions(options.requireIfMatch),
+      validateByBodyType({ 'application/json': userSchemas.editProfile, 'application/merge-patch+json': userSchemas.mergePatchProfile }),
+      limit.passwordChecks,
+      userHandlers.editProfile,
+    )
+    .delete(verifyToken, preconditions(options.requireIfMatch), userHandlers.deleteProfile);
 
   router
     .route('/notes')
     .get(verifyToken, validate(noteSchemas.listNotes), noteHandlers.listNotes)
-    .post(requireJson, verifyToken, validate(noteSchemas.createNote), noteHandlers.createNote);
+    .post(requireJson, verifyToken, idempotencyKey, validate(noteSchemas.createNote), noteHandlers.createNote);
 
+  const conditional = preconditions(options.requireIfMatch);
   router
     .route('/notes/:id')
     .get(verifyToken, validateNote, noteHandlers.getNote)
-    .put(requireJson, verifyToken, validateNote, validate(noteSchemas.replaceNote), noteHandlers.replaceNote)
-    .patch(requireJson, verifyToken, validateNote, validate(noteSchemas.editNote), noteHandlers.editNote)
-    .delete(verifyToken, validateNote, noteHandlers.deleteNote);
+    .put(requireJson, verifyToken, validateNote, conditional, validate(noteSchemas.replaceNote), noteHandlers.replaceNote)
+    .patch(
+      requirePatchBody(NOTE_PATCH_TYPES),
+      verifyToken,
+      validateNote,
+      conditional,
+      validateByBodyType({
+        'application/json': noteSchemas.editNote,
+        'application/merge-patch+json': noteSchemas.mergePatchNote,
+        'application/json-patch+json': noteSchemas.jsonPatchNote,
+      }),
+      noteHandlers.editNote,
+    )
+    .delete(verifyToken, validateNote, conditional, noteHandlers.deleteNote);
 
   router.route('/health').get(opsHandlers.getHealth);
   router.route('/ready').get(opsHandlers.getReady);
   router.route('/metrics').get(metricsAccess(options.metrics), opsHandlers.getMetrics);
 
-  mountMethodNotAllowed(router);
+  mountMethodNotAllowed(router, { '/notes/:id': acceptPatch(NOTE_PATCH_TYPES), '/users/:id': acceptPatch(PROFILE_PATCH_TYPES) });
   return router;
 }

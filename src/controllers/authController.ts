@@ -1,16 +1,17 @@
 /**
  * Authentication: checks credentials in constant work (an unknown email is verified against a
- * dummy hash of the same cost) and issues and verifies HS256 access tokens.
+ * dummy hash of the same cost) and issues and verifies HS256 access tokens. A token carries the
+ * user's token version (`tv`) from when it was issued; a password change increments the
+ * version, so every token issued before it is refused from then on (no extra database work:
+ * the version comes with the user that every request reads anyway).
  */
 import crypto from 'node:crypto';
-import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import { config } from '../config';
 import type { Link } from '../types/hypermedia';
 import { LruCache } from '../utils/lruCache';
-import { hashPool } from './hashPool';
 import { authLinks } from './hateoasController';
-import { findCredentials, findUserById, hashPassword, type UserDTO } from './usersController';
+import { findCredentials, findUserById, hashPassword, verifyPassword, type UserDTO } from './usersController';
 
 const ALGORITHM = 'HS256';
 
@@ -29,8 +30,11 @@ export interface TokenClaims {
   name: string;
 }
 
-/** The outcome of checking a bearer token: the caller, or why the token is refused. */
-export type TokenCheck = { ok: true; caller: UserDTO } | { ok: false; reason: 'expired' | 'invalid' };
+/**
+ * The outcome of checking a bearer token: the caller, or why the token is refused (`revoked`:
+ * well signed and unexpired, but issued before its user's last password change).
+ */
+export type TokenCheck = { ok: true; caller: UserDTO } | { ok: false; reason: 'expired' | 'invalid' | 'revoked' };
 
 let dummyHash: Promise<string> | undefined;
 
@@ -46,9 +50,9 @@ export function getDummyHash(): Promise<string> {
 // Computed at start-up, so the first login for an unknown email costs no more than any other.
 getDummyHash().catch(() => undefined);
 
-/** Signs an access token for a user: `sub` the id, `name`, `iat`, `exp`. */
-export function issueToken(userId: string, name: string): string {
-  return jwt.sign({ name }, config.jwt.key, { algorithm: ALGORITHM, subject: userId, expiresIn: config.jwt.expiresInSeconds });
+/** Signs an access token for a user: `sub` the id, `name`, `tv` the user's token version, `iat`, `exp`. */
+export function issueToken(userId: string, name: string, tokenVersion = 0): string {
+  return jwt.sign({ name, tv: tokenVersion }, config.jwt.key, { algorithm: ALGORITHM, subject: userId, expiresIn: config.jwt.expiresInSeconds });
 }
 
 /** Checks email and password; null for an unknown email or a wrong password alike. */
@@ -58,20 +62,21 @@ export async function login(email: string, password: string): Promise<LoginResul
   // In the hashing pool, so a login flood cannot take every threadpool thread; a full pool's
   // BusyError (503) is not swallowed like a malformed hash, which counts as a wrong password.
   const hash = user?.passwordHash ?? (await getDummyHash());
-  const ok = await hashPool.run(() => argon2.verify(hash, password).catch(() => false));
+  const ok = await verifyPassword(hash, password);
   if (!user || !ok) return null;
   return {
     user: { id: user.id, name: user.name, email: user.email },
-    accessToken: issueToken(user.id, user.name),
+    accessToken: issueToken(user.id, user.name, user.tokenVersion),
     expiresIn: config.jwt.expiresInSeconds,
     links: authLinks(user.id),
   };
 }
 
-/** A token whose signature, algorithm and claims were checked, and when it expires (epoch seconds). */
+/** A token whose signature, algorithm and claims were checked, when it expires (epoch seconds), and the token version it was issued under. */
 interface VerifiedToken {
   claims: TokenClaims;
   exp: number;
+  tokenVersion: number;
 }
 
 /**
@@ -91,7 +96,11 @@ function verify(token: string): VerifiedToken {
   }
   // Every token this API issues expires; one without `exp` was not issued by it as it is now.
   if (typeof payload.exp !== 'number') throw new jwt.JsonWebTokenError('token has no expiry');
-  return { claims: { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : '' }, exp: payload.exp };
+  // Tokens issued before versions existed have no `tv`: version 0, which their users still have
+  // until their first password change.
+  const tv: unknown = payload.tv ?? 0;
+  if (!Number.isSafeInteger(tv)) throw new jwt.JsonWebTokenError('token has a malformed version');
+  return { claims: { userId: payload.sub, name: typeof payload.name === 'string' ? payload.name : '' }, exp: payload.exp, tokenVersion: tv as number };
 }
 
 /**
@@ -103,29 +112,31 @@ export function verifyAccessToken(token: string): TokenClaims {
   return verify(token).claims;
 }
 
-/** The claims of a valid token, from the cache when it was verified before (expiry checked as jsonwebtoken does). */
-function claimsOf(token: string): TokenClaims {
+/** A valid token's verification, from the cache when it was verified before (expiry checked as jsonwebtoken does). */
+function verified(token: string): VerifiedToken {
   const known = verifiedTokens.get(token);
   if (known === undefined) {
-    const verified = verify(token);
-    verifiedTokens.set(token, verified);
-    return verified.claims;
+    const result = verify(token);
+    verifiedTokens.set(token, result);
+    return result;
   }
   if (Math.floor(Date.now() / 1000) >= known.exp) {
     verifiedTokens.delete(token);
     throw new jwt.TokenExpiredError('jwt expired', new Date(known.exp * 1000));
   }
-  return known.claims;
+  return known;
 }
 
-/** Checks a bearer token: well signed, HS256, unexpired, with a subject that is still a user. */
+/** Checks a bearer token: well signed, HS256, unexpired, with a subject that is still a user, issued since its last password change. */
 export async function checkAccessToken(token: string): Promise<TokenCheck> {
-  let claims: TokenClaims;
+  let result: VerifiedToken;
   try {
-    claims = claimsOf(token);
+    result = verified(token);
   } catch (err) {
     return { ok: false, reason: err instanceof jwt.TokenExpiredError ? 'expired' : 'invalid' };
   }
-  const caller = await findUserById(claims.userId);
-  return caller ? { ok: true, caller } : { ok: false, reason: 'invalid' };
+  const caller = await findUserById(result.claims.userId);
+  if (!caller) return { ok: false, reason: 'invalid' };
+  if (caller.tokenVersion !== result.tokenVersion) return { ok: false, reason: 'revoked' };
+  return { ok: true, caller };
 }

@@ -62,9 +62,14 @@ export function authLinks(userId: string): Link[] {
   ];
 }
 
-/** Links of a user's profile. */
+/** Links of a user's profile: everything its owner may do with it (change the name or password, delete the account), and their notes. */
 export function profileLinks(userId: string): Link[] {
-  return [link('self', paths.user(userId)), link('notes', paths.notes())];
+  return [
+    link('self', paths.user(userId)),
+    link('edit', paths.user(userId), 'PATCH'),
+    link('delete', paths.user(userId), 'DELETE'),
+    link('notes', paths.notes()),
+  ];
 }
 
 /** Links of a single note as `GET /notes/{id}` shows it: everything the owner may do with it. */

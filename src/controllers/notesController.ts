@@ -3,14 +3,20 @@
  * edit, delete. Every query and write is filtered by the owner, so a write that matches nothing
  * is the proof that the note does not exist for this caller: no read comes first.
  */
+import { isDeepStrictEqual } from 'node:util';
+import { applyOperation, JsonPatchError, type Operation } from 'fast-json-patch';
+import { apply as applyMergePatch } from 'json-merge-patch';
 import { BatchedLookup, BatchedPages } from '../models/batchedReads';
-import { aggregateOne, count, findMany, plansFacets, timed } from '../models/commands';
+import { aggregateOne, count, findMany, findOne, plansFacets, timed } from '../models/commands';
 import { nextSeq } from '../models/Counter';
 import { Note, type NoteDoc } from '../models/Note';
+import { noteText } from '../schemas/common';
 import type { ListQuery } from '../schemas/noteSchemas';
 import type { Link } from '../types/hypermedia';
 import { DomainError } from '../utils/DomainError';
+import { isConditional, preconditionFailed, preconditionsHold, representationEtag, type Preconditions } from './conditionalWrites';
 import { noteItemLinks, noteLinks, notesCollectionLinks } from './hateoasController';
+import { isDuplicateKey, judgeStoredKey, keyContended, type IdempotencyKey } from './idempotency';
 import { paginate, type PageInfo } from './paginationController';
 
 /** A note as the API shows it (without links). */
@@ -65,6 +71,30 @@ export async function createNote(owner: string, text: string, now: number = Date
   // exactly what mongoose's `create` would build (same types, no version key), without its work.
   await timed('insert', () => Note.collection.insertOne(note));
   return toView(toDTO(note));
+}
+
+/**
+ * Creates a note for `owner` once per Idempotency-Key: the first request creates it; a retry
+ * with the same key and body within 24 hours gets the same note back (`replayed`), as it is now,
+ * without a second write; the same key with another body is 422 (see controllers/idempotency.ts).
+ */
+export async function createNoteOnce(owner: string, text: string, idempotency: IdempotencyKey, now: number = Date.now()): Promise<{ note: NoteView; replayed: boolean }> {
+  const key = `${owner}:${idempotency.key}`;
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const seq = await nextSeq('notes');
+    const note: NoteDoc = { id: String(seq), seq, owner, text, createdAt: now, updatedAt: now, idem: { key, hash: idempotency.fingerprint, at: now } };
+    try {
+      await timed('insert', () => Note.collection.insertOne(note));
+      return { note: toView(toDTO(note)), replayed: false };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const first = await findOne<NoteDoc>(Note, { 'idem.key': key }, { ...NOTE_FIELDS, idem: 1 });
+    if (!first?.idem) continue; // deleted since: the key is free again
+    if (judgeStoredKey(first.idem, idempotency, now) === 'replay') return { note: toView(toDTO(first)), replayed: true };
+    await timed('update', () => Note.collection.updateOne({ 'idem.key': key, 'idem.at': first.idem?.at }, { $unset: { idem: '' } }));
+  }
+  throw keyContended();
 }
 
 /**
@@ -125,19 +155,174 @@ async function countAndPage(filter: Record<string, unknown>, sort: Record<string
   return Promise.all([count(Note, filter), findMany<NoteDTO>(Note, filter, { projection: NOTE_FIELDS, sort, skip, limit })]);
 }
 
+/** A note after a write: its representation (as GET shows it) and that representation's ETag. */
+export interface WrittenNote {
+  note: NoteView;
+  etag: string;
+}
+
+/** The change a PATCH asks for, by its media type. */
+export type NotePatch =
+  | { format: 'json'; text: string }
+  | { format: 'merge-patch'; patch: unknown }
+  | { format: 'json-patch'; operations: Operation[] };
+
+/** Compare-and-swap rounds of one write before it gives up with 409 (each lost only to a concurrent write). */
+const WRITE_ATTEMPTS = 3;
+
+/** The members of a note's representation; all but `text` are the server's. */
+const READ_ONLY_MEMBERS = ['id', 'createdAt', 'updatedAt', 'links'] as const;
+
+/** A patched representation larger than this (as JSON) is refused: `copy` can double a document per operation. */
+export const MAX_PATCHED_SIZE = 256 * 1024;
+
+function written(doc: NoteDTO): WrittenNote {
+  const note = toView(toDTO(doc));
+  return { note, etag: representationEtag(note) };
+}
+
+/** `owner`'s note as stored now, for a write that must see it before it writes. */
+async function storedNote(owner: string, id: string): Promise<NoteDTO> {
+  const doc = await notesById.load(id);
+  if (!doc || doc.owner !== owner) throw noteNotFound(id);
+  return toDTO(doc);
+}
+
+/** A filter that matches `owner`'s note only while it is exactly in this state (every field its representation is made of). */
+function inState(owner: string, note: NoteDTO): Record<string, unknown> {
+  return { id: note.id, owner, text: note.text, createdAt: note.createdAt, updatedAt: note.updatedAt };
+}
+
+/** Sets the text of the note `filter` matches, in one command, and returns the note as written (null: nothing matched). */
+function setText(filter: Record<string, unknown>, text: string, now: number): Promise<NoteDTO | null> {
+  return timed('findAndModify', () =>
+    Note.collection.findOneAndUpdate(filter, { $set: { text, updatedAt: now } }, { returnDocument: 'after', projection: NOTE_FIELDS }),
+  ) as Promise<NoteDTO | null>;
+}
+
+/**
+ * Sets the text of `owner`'s note: the given text, or what `change` makes of the current
+ * representation (a PATCH document). Without preconditions and with a plain text, one command.
+ * Otherwise the note is read, the preconditions are compared with it (412 with the current ETag
+ * when they fail), the change is computed from it, and the write matches only that exact state,
+ * so a concurrent writer in between makes it match nothing: then it starts over, at most
+ * WRITE_ATTEMPTS times (a precondition naming the old ETag then fails with 412).
+ */
+async function writeText(owner: string, id: string, preconditions: Preconditions | undefined, change: string | ((note: NoteView) => string), now: number): Promise<WrittenNote> {
+  if (typeof change === 'string' && !isConditional(preconditions)) {
+    const doc = await setText({ id, owner }, change, now);
+    if (!doc) throw noteNotFound(id);
+    return written(doc);
+  }
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const before = await storedNote(owner, id);
+    const view = toView(before);
+    const etag = representationEtag(view);
+    if (!preconditionsHold(preconditions, { etag, lastModified: before.updatedAt })) throw preconditionFailed('note', etag);
+    const text = typeof change === 'string' ? change : change(view);
+    const doc = await setText(inState(owner, before), text, now);
+    if (doc) return written(doc);
+  }
+  throw new DomainError('conflict', 'The note changed during this write several times in a row; nothing was written. Try again.');
+}
+
 /** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt. */
-export async function replaceNote(owner: string, id: string, text: string, now: number = Date.now()): Promise<void> {
-  const result = await timed('update', () => Note.collection.updateOne({ id, owner }, { $set: { text, updatedAt: now } }));
-  if (result.matchedCount === 0) throw noteNotFound(id);
+export function replaceNote(owner: string, id: string, text: string, preconditions?: Preconditions, now: number = Date.now()): Promise<WrittenNote> {
+  return writeText(owner, id, preconditions, text, now);
 }
 
-/** Changes only the text of `owner`'s note. */
-export async function editNoteText(owner: string, id: string, text: string, now: number = Date.now()): Promise<void> {
-  await replaceNote(owner, id, text, now);
+/** Changes `owner`'s note as the PATCH document says; only its text can change. */
+export function patchNote(owner: string, id: string, patch: NotePatch, preconditions?: Preconditions, now: number = Date.now()): Promise<WrittenNote> {
+  return writeText(owner, id, preconditions, patch.format === 'json' ? patch.text : (note) => patchedText(note, patch), now);
 }
 
-/** Deletes `owner`'s note; a second delete finds nothing. */
-export async function deleteNote(owner: string, id: string): Promise<void> {
-  const result = await timed('delete', () => Note.collection.deleteOne({ id, owner }));
-  if (result.deletedCount === 0) throw noteNotFound(id);
+/** Changes only the text of `owner`'s note (the tutorial's PATCH `{text}`). */
+export function editNoteText(owner: string, id: string, text: string, preconditions?: Preconditions, now: number = Date.now()): Promise<WrittenNote> {
+  return writeText(owner, id, preconditions, text, now);
+}
+
+function unprocessable(detail: string, errors: Array<{ name: string; message: string }>): DomainError {
+  return new DomainError('unprocessable', detail, { errors });
+}
+
+/**
+ * The text of the note a merge patch (RFC 7396) or JSON Patch (RFC 6902) makes of `note`. The
+ * patch applies to the representation GET shows (with its links); the result must still be a
+ * note: the same read-only members, no others, a valid text. A failed JSON Patch `test` is a
+ * conflict (409); a patch that cannot apply, or leaves an invalid note, is 422.
+ */
+export function patchedText(note: NoteView, patch: Exclude<NotePatch, { format: 'json' }>): string {
+  let result: unknown;
+  if (patch.format === 'merge-patch') {
+    const members = typeof patch.patch === 'object' && patch.patch !== null && !Array.isArray(patch.patch) ? Object.keys(patch.patch) : [];
+    const unknown = members.filter((key) => key !== 'text' && !(READ_ONLY_MEMBERS as readonly string[]).includes(key));
+    if (unknown.length > 0) {
+      throw unprocessable('The merge patch names members a note does not have.', unknown.map((name) => ({ name, message: 'is not a member of a note' })));
+    }
+    result = applyMergePatch(jsonCopy(note), patch.patch);
+  } else {
+    result = applyJsonPatch(jsonCopy(note), patch.operations);
+  }
+  return checkedText(note, result);
+}
+
+/** A deep copy of a representation, exactly as its JSON reads back (the patch applies to what the client saw). */
+function jsonCopy(note: NoteView): NoteView {
+  return JSON.parse(JSON.stringify(note)) as NoteView;
+}
+
+/** Applies JSON Patch operations one by one, so that none can make the document grow past MAX_PATCHED_SIZE. */
+function applyJsonPatch(doc: NoteView, operations: Operation[]): unknown {
+  let current: unknown = doc;
+  operations.forEach((operation, index) => {
+    try {
+      current = applyOperation(current, operation, true, true, true, index).newDocument;
+    } catch (err) {
+      if (!(err instanceof JsonPatchError)) throw err;
+      if (err.name === 'TEST_OPERATION_FAILED') {
+        throw new DomainError('conflict', `The patch's test at ${operation.path} (operation ${index}) failed: the note is not in the state the patch expects. Nothing was written.`);
+      }
+      throw unprocessable(`Operation ${index} of the patch cannot be applied to the note: ${err.message.split('\n')[0]}`, [{ name: `/${index}`, message: 'cannot be applied' }]);
+    }
+    if (JSON.stringify(current).length > MAX_PATCHED_SIZE) {
+      throw unprocessable(`The patched note would be larger than ${MAX_PATCHED_SIZE} bytes.`, [{ name: `/${index}`, message: 'makes the document too large' }]);
+    }
+  });
+  return current;
+}
+
+/** The new text, if `after` is still a note: 422 naming every member that is wrong otherwise. */
+function checkedText(before: NoteView, after: unknown): string {
+  if (typeof after !== 'object' || after === null || Array.isArray(after)) {
+    throw unprocessable('The patch would replace the note with something that is not a JSON object.', [{ name: '', message: 'must stay a note' }]);
+  }
+  const doc = after as Record<string, unknown>;
+  const errors: Array<{ name: string; message: string }> = [];
+  for (const key of Object.keys(doc)) {
+    if (key !== 'text' && !(READ_ONLY_MEMBERS as readonly string[]).includes(key)) errors.push({ name: key, message: 'is not a member of a note' });
+  }
+  for (const key of READ_ONLY_MEMBERS) {
+    if (!isDeepStrictEqual(doc[key], before[key])) errors.push({ name: key, message: 'is read-only (set by the server)' });
+  }
+  const text = noteText.safeParse(doc.text);
+  if (!text.success) errors.push(...text.error.issues.map((issue) => ({ name: 'text', message: issue.message })));
+  if (errors.length > 0 || !text.success) throw unprocessable('The patch would leave an invalid note; nothing was written.', errors);
+  return text.data;
+}
+
+/** Deletes `owner`'s note (when the preconditions hold); a second delete finds nothing. */
+export async function deleteNote(owner: string, id: string, preconditions?: Preconditions): Promise<void> {
+  if (!isConditional(preconditions)) {
+    const result = await timed('delete', () => Note.collection.deleteOne({ id, owner }));
+    if (result.deletedCount === 0) throw noteNotFound(id);
+    return;
+  }
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const before = await storedNote(owner, id);
+    const etag = representationEtag(toView(before));
+    if (!preconditionsHold(preconditions, { etag, lastModified: before.updatedAt })) throw preconditionFailed('note', etag);
+    const result = await timed('delete', () => Note.collection.deleteOne(inState(owner, before)));
+    if (result.deletedCount === 1) return;
+  }
+  throw new DomainError('conflict', 'The note changed during this delete several times in a row; nothing was deleted. Try again.');
 }

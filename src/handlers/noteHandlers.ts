@@ -3,10 +3,14 @@ import type { Request, Response } from 'express';
 import { paths } from '../controllers/hateoasController';
 import * as notes from '../controllers/notesController';
 import { PAGE_RELS } from '../controllers/paginationController';
-import { callerOf, inputOf, noteIdOf } from '../requestContext';
+import type { Operation } from 'fast-json-patch';
+import { representationEtag } from '../controllers/conditionalWrites';
+import { fingerprintOf } from '../controllers/idempotency';
+import { acceptPatch, bodyTypeOf, NOTE_PATCH_TYPES } from '../middlewares/requireJson';
+import { callerOf, idempotencyKeyOf, inputOf, noteIdOf, preconditionsOf } from '../requestContext';
 import * as noteSchemas from '../schemas/noteSchemas';
 import { AppError } from '../utils/AppError';
-import { sendJson, sendRepresentation, setLinkHeader } from './respond';
+import { sendRepresentation, sendWritten, setLinkHeader } from './respond';
 
 /** GET /notes — one page of the caller's notes, filtered and sorted before paging. */
 export async function listNotes(req: Request, res: Response): Promise<void> {
@@ -17,21 +21,38 @@ export async function listNotes(req: Request, res: Response): Promise<void> {
   sendRepresentation(req, res, list, { isPrivate: true });
 }
 
-/** POST /notes — 201 with Location and the note as GET /notes/{id} shows it. */
+/**
+ * POST /notes — 201 with Location and the note as GET /notes/{id} shows it (`Prefer:
+ * return=minimal`: no body). With an Idempotency-Key, a retry gets the same note back, marked
+ * `Idempotent-Replayed: true`.
+ */
 export async function createNote(req: Request, res: Response): Promise<void> {
   const { body } = inputOf(res, noteSchemas.createNote);
-  const note = await notes.createNote(callerOf(res).id, body.text);
-  sendJson(req, res, 201, note, { Location: paths.note(note.id) });
+  const owner = callerOf(res).id;
+  const key = idempotencyKeyOf(res);
+  let note: notes.NoteView;
+  if (key === undefined) note = await notes.createNote(owner, body.text);
+  else {
+    const result = await notes.createNoteOnce(owner, body.text, { key, fingerprint: fingerprintOf(req.method, paths.notes(), body) });
+    note = result.note;
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  }
+  sendWritten(req, res, true, { representation: note, etag: representationEtag(note), location: paths.note(note.id) });
 }
 
-/** GET /notes/{id} — the note, cacheable. */
+/** GET /notes/{id} — the note, cacheable; `Accept-Patch` names the PATCH formats it takes. */
 export async function getNote(req: Request, res: Response): Promise<void> {
   const note = await notes.getNote(callerOf(res).id, noteIdOf(res));
+  res.setHeader('Accept-Patch', acceptPatch(NOTE_PATCH_TYPES));
   sendRepresentation(req, res, note, { isPrivate: true, lastModified: note.updatedAt });
 }
 
-/** PUT /notes/{id} — replace with a full representation whose id is the path's; 204. */
-export async function replaceNote(_req: Request, res: Response): Promise<void> {
+function sendWrittenNote(req: Request, res: Response, result: notes.WrittenNote): void {
+  sendWritten(req, res, false, { representation: result.note, etag: result.etag, location: paths.note(result.note.id) });
+}
+
+/** PUT /notes/{id} — replace with a full representation whose id is the path's; 204 (200 with `Prefer: return=representation`). */
+export async function replaceNote(req: Request, res: Response): Promise<void> {
   const { body } = inputOf(res, noteSchemas.replaceNote);
   const id = noteIdOf(res);
   if (body.id !== id) {
@@ -39,19 +60,28 @@ export async function replaceNote(_req: Request, res: Response): Promise<void> {
       errors: [{ in: 'body', name: 'id', message: 'must equal the id in the path' }],
     });
   }
-  await notes.replaceNote(callerOf(res).id, id, body.text);
-  res.status(204).end();
+  sendWrittenNote(req, res, await notes.replaceNote(callerOf(res).id, id, body.text, preconditionsOf(res)));
 }
 
-/** PATCH /notes/{id} — change the text; 204. */
-export async function editNote(_req: Request, res: Response): Promise<void> {
-  const { body } = inputOf(res, noteSchemas.editNote);
-  await notes.editNoteText(callerOf(res).id, noteIdOf(res), body.text);
-  res.status(204).end();
+/** The PATCH document of this request, by its media type (validated by `validateByBodyType`). */
+function notePatchOf(req: Request, res: Response): notes.NotePatch {
+  switch (bodyTypeOf(req, NOTE_PATCH_TYPES)) {
+    case 'application/merge-patch+json':
+      return { format: 'merge-patch', patch: inputOf(res, noteSchemas.mergePatchNote).body };
+    case 'application/json-patch+json':
+      return { format: 'json-patch', operations: inputOf(res, noteSchemas.jsonPatchNote).body as Operation[] };
+    default:
+      return { format: 'json', text: inputOf(res, noteSchemas.editNote).body.text };
+  }
+}
+
+/** PATCH /notes/{id} — change the text (`{text}`, a merge patch or a JSON Patch); 204 (200 with `Prefer: return=representation`). */
+export async function editNote(req: Request, res: Response): Promise<void> {
+  sendWrittenNote(req, res, await notes.patchNote(callerOf(res).id, noteIdOf(res), notePatchOf(req, res), preconditionsOf(res)));
 }
 
 /** DELETE /notes/{id} — 204; a second delete finds nothing and is 404. */
 export async function deleteNote(_req: Request, res: Response): Promise<void> {
-  await notes.deleteNote(callerOf(res).id, noteIdOf(res));
+  await notes.deleteNote(callerOf(res).id, noteIdOf(res), preconditionsOf(res));
   res.status(204).end();
 }

@@ -62,3 +62,49 @@ export function setLinkHeader(res: Response, links: readonly Link[], rels: reado
   const chosen = links.filter((l) => rels.includes(l.rel));
   if (chosen.length > 0) res.links(Object.fromEntries(chosen.map((l) => [l.rel, l.href])));
 }
+
+/** What a write's `Prefer` header asks to get back (RFC 7240 §4.2), when it names `return`. */
+export function preferredReturn(req: Request): 'representation' | 'minimal' | undefined {
+  const header = req.get('prefer');
+  if (header === undefined) return undefined;
+  // Preferences are comma-separated; each is `token [= word] *(; parameter)`; names are case-insensitive.
+  for (const preference of header.split(',')) {
+    const [name, value] = preference.split(';')[0].split('=').map((part) => part.trim().replace(/^"(.*)"$/, '$1'));
+    if (name.toLowerCase() !== 'return' || value === undefined) continue;
+    const wanted = value.toLowerCase();
+    if (wanted === 'representation' || wanted === 'minimal') return wanted;
+  }
+  return undefined;
+}
+
+/** The outcome of a write, as its answer shows it. */
+export interface WriteOutcome {
+  /** The resource's representation after the write, as GET shows it. */
+  representation: unknown;
+  /** That representation's ETag. */
+  etag: string;
+  /** Where the resource is: `Location` of a 201, `Content-Location` of a 200 after PUT/PATCH. */
+  location: string;
+}
+
+/**
+ * Answers a write. A creation (201) sends the new resource by default; an update (PUT/PATCH)
+ * answers 204 by default. `Prefer: return=representation` makes an update 200 with the body,
+ * `return=minimal` makes a creation bodiless; either is confirmed by `Preference-Applied`. The
+ * ETag of the resource as it now is comes with every answer, so a client can chain conditional
+ * writes without a GET.
+ */
+export function sendWritten(req: Request, res: Response, created: boolean, outcome: WriteOutcome): void {
+  const preference = preferredReturn(req);
+  res.vary('Prefer');
+  if (preference) res.setHeader('Preference-Applied', `return=${preference}`);
+  res.setHeader('ETag', outcome.etag);
+  const withBody = created ? preference !== 'minimal' : preference === 'representation';
+  if (created) res.setHeader('Location', outcome.location);
+  if (!withBody) {
+    res.status(created ? 201 : 204).end();
+    return;
+  }
+  if (!created) res.setHeader('Content-Location', outcome.location);
+  sendJson(req, res, created ? 201 : 200, outcome.representation);
+}

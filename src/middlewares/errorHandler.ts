@@ -11,6 +11,7 @@ import { AppError, type FieldError } from '../utils/AppError';
 import { BusyError } from '../utils/BusyError';
 import { DomainError } from '../utils/DomainError';
 import { auditProblem } from './audit';
+import { capFieldErrors } from './validate';
 
 /** The JSON body of a problem response. */
 export interface ProblemBody {
@@ -36,13 +37,22 @@ const bodyParserStatus: Record<string, number> = {
   'parameters.too.many': 413,
 };
 
-/** The HTTP form of a domain failure: 404 (with a way back) or 409 naming the taken field. */
+/** The HTTP form of a domain failure: 404 (with a way back), 409, 412 with the current ETag, 422 naming the members, 403. */
 function fromDomainError(err: DomainError): AppError {
-  if (err.kind === 'not-found') {
-    return new AppError(404, err.message, { links: err.details.resource === 'note' ? noteNotFoundLinks() : undefined });
+  switch (err.kind) {
+    case 'not-found':
+      return new AppError(404, err.message, { links: err.details.resource === 'note' ? noteNotFoundLinks() : undefined });
+    case 'precondition-failed':
+      return new AppError(412, err.message, { headers: err.details.etag ? { ETag: err.details.etag } : undefined });
+    case 'unprocessable':
+      return new AppError(422, err.message, { errors: err.details.errors && capFieldErrors(err.details.errors.map((e) => ({ in: 'body', ...e }))) });
+    case 'forbidden':
+      return new AppError(403, err.message);
+    case 'conflict': {
+      const field = err.details.field;
+      return new AppError(409, err.message, { errors: field ? [{ in: 'body', name: field, message: 'is already taken' }] : undefined });
+    }
   }
-  const field = err.details.field;
-  return new AppError(409, err.message, { errors: field ? [{ in: 'body', name: field, message: 'is already taken' }] : undefined });
 }
 
 /**

@@ -1,17 +1,19 @@
 /**
- * 405 for known paths, derived from the route table itself: after every route is declared,
- * each path gets a catch-all that answers with `Allow` listing the methods declared for it.
- * OPTIONS on a known path is the CORS preflight (204); on an unknown path nothing matches and
- * it is a 404 like any other method.
+ * OPTIONS and 405 for known paths, derived from the route table itself: after every route is
+ * declared, each path gets an OPTIONS answer (204 with `Allow`, and `Accept-Patch` where PATCH
+ * exists; also the CORS preflight, whose Access-Control-* headers the CORS middleware has set)
+ * and a catch-all that answers 405 with the same `Allow`. On an unknown path nothing matches
+ * and it is a 404 like any other method.
  */
 import type { RequestHandler, Router } from 'express';
 import { AppError } from '../utils/AppError';
 
-/** The `Allow` value for a set of declared methods: HEAD comes with GET (Express serves it). */
+/** The `Allow` value for a set of declared methods: HEAD comes with GET (Express serves it), OPTIONS with every path. */
 export function allowHeader(methods: Iterable<string>): string {
   const set = new Set([...methods].map((m) => m.toUpperCase()));
   if (set.has('GET')) set.add('HEAD');
-  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  set.add('OPTIONS');
+  const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   return [...set].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
 }
 
@@ -23,19 +25,24 @@ export function methodNotAllowed(allow: string): RequestHandler {
 }
 
 /**
- * Ends a CORS preflight with 204. The CORS middleware (app.ts, `preflightContinue`) has set the
- * Access-Control-* headers already; it leaves the answer to the route table, so that only paths
- * that exist answer a preflight.
+ * Answers OPTIONS with 204, `Allow` and (where PATCH exists) `Accept-Patch`. For a CORS
+ * preflight the CORS middleware (app.ts, `preflightContinue`) has set the Access-Control-*
+ * headers already; it leaves the answer to the route table, so only paths that exist answer.
  */
-export const corsPreflight: RequestHandler = (_req, res) => {
-  res.status(204).set('Content-Length', '0').end();
-};
+export function optionsAnswer(allow: string, acceptPatch?: string): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Allow', allow);
+    if (acceptPatch !== undefined) res.setHeader('Accept-Patch', acceptPatch);
+    res.status(204).set('Content-Length', '0').end();
+  };
+}
 
 /**
- * Adds, for every path declared on the router so far, the CORS preflight (OPTIONS) and a 405
- * catch-all for the methods it does not declare. Call it after the last route.
+ * Adds, for every path declared on the router so far, the OPTIONS answer and a 405 catch-all
+ * for the methods it does not declare. `acceptPatch` gives the `Accept-Patch` of paths with
+ * PATCH. Call it after the last route.
  */
-export function mountMethodNotAllowed(router: Router): void {
+export function mountMethodNotAllowed(router: Router, acceptPatch: Record<string, string> = {}): void {
   const methodsByPath = new Map<string, Set<string>>();
   for (const layer of router.stack) {
     if (!layer.route) continue;
@@ -44,7 +51,8 @@ export function mountMethodNotAllowed(router: Router): void {
     methodsByPath.set(layer.route.path, methods);
   }
   for (const [path, methods] of methodsByPath) {
-    router.options(path, corsPreflight);
-    router.all(path, methodNotAllowed(allowHeader(methods)));
+    const allow = allowHeader(methods);
+    router.options(path, optionsAnswer(allow, methods.has('patch') ? acceptPatch[path] : undefined));
+    router.all(path, methodNotAllowed(allow));
   }
 }

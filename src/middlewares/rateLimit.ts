@@ -11,7 +11,9 @@
  * - `auth-account`: failed logins (401) per account, whatever the address; other answers are
  *   taken back. The window is fixed and ends on its own, so a lockout never outlasts it however
  *   many more attempts arrive, and a success does not reset it (an attacker cannot use the
- *   owner's logins to earn more guesses).
+ *   owner's logins to earn more guesses). Wrong current passwords of a password change
+ *   (PATCH /users/{id}, 403) count against the same account in the same count, so a stolen
+ *   token cannot be used to guess the password faster than a login could.
  * - `register-client`: POST /users per client address, every attempt counted.
  */
 import type { Request, RequestHandler, Response } from 'express';
@@ -19,7 +21,7 @@ import { rateLimit, type AugmentedRequest, type Options } from 'express-rate-lim
 import { DatabaseStore } from '../controllers/rateLimitStore';
 import { logOf, type Logger } from '../logger';
 import { rateLimitRefusals } from '../metrics';
-import { inputOf } from '../requestContext';
+import { callerOf, inputOf } from '../requestContext';
 import * as authSchemas from '../schemas/authSchemas';
 import { accountPseudonym } from '../utils/accountPseudonym';
 import { AppError } from '../utils/AppError';
@@ -43,6 +45,8 @@ export interface RateLimitSettings {
 export interface RateLimiters {
   authClients: RequestHandler;
   authAccounts: RequestHandler;
+  /** PATCH /users/{id} that proves a password change: the caller's account, the `auth-account` count. */
+  passwordChecks: RequestHandler;
   registrations: RequestHandler;
 }
 
@@ -82,7 +86,12 @@ function limiter(policy: Policy, delayMs: number, log: Logger, extra: Partial<Op
   });
 }
 
-/** Builds the three limiters from the settings; `log` receives their store and validation errors. */
+/** Whether a PATCH body asks the server to check a password (only those count against the account). */
+function checksPassword(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'currentPassword' in body;
+}
+
+/** Builds the limiters from the settings; `log` receives their store and validation errors. */
 export function createRateLimiters(settings: RateLimitSettings, log: Logger): RateLimiters {
   return {
     authClients: limiter(
@@ -110,6 +119,24 @@ export function createRateLimiters(settings: RateLimitSettings, log: Logger): Ra
         // Wrong passwords count against the account, and so do the refusals once it is locked
         // (the window still ends on time); a success, a 503 or a 500 is taken back.
         requestWasSuccessful: (_req, res) => res.statusCode !== 401 && res.statusCode !== 429,
+      },
+    ),
+    passwordChecks: limiter(
+      {
+        // The same name, limit and window as failed logins: the same counter in the database.
+        name: 'auth-account',
+        limit: settings.authFailuresPerAccount,
+        windowMs: settings.authWindowMs,
+        detail: (s) => `Too many wrong passwords for this account. Try again in ${s} seconds.`,
+      },
+      settings.refusalDelayMs,
+      log,
+      {
+        // The caller's stored email, normalized: the key failed logins of this account use.
+        keyGenerator: (_req, res) => accountPseudonym(callerOf(res).email),
+        skip: (req) => !checksPassword(req.body),
+        skipSuccessfulRequests: true,
+        requestWasSuccessful: (_req, res) => res.statusCode !== 403 && res.statusCode !== 429,
       },
     ),
     registrations: limiter(

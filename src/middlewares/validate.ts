@@ -101,3 +101,14 @@ export function validate(schemas: RequestSchemas): RequestHandler {
     next();
   };
 }
+
+/** Validates like `validate`, with the schemas for the body's media type (the first type's when there is no body). */
+export function validateByBodyType(schemasByType: Record<string, RequestSchemas>): RequestHandler {
+  const types = Object.keys(schemasByType);
+  const validators = new Map(types.map((type) => [type, validate(schemasByType[type])]));
+  return (req, res, next) => {
+    const found = req.is(types);
+    const validator = validators.get(typeof found === 'string' ? found : types[0]) as RequestHandler;
+    validator(req, res, next);
+  };
+}

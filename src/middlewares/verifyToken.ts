@@ -3,7 +3,7 @@
  * answers 401 with `WWW-Authenticate` otherwise (RFC 6750).
  */
 import type { RequestHandler } from 'express';
-import { checkAccessToken } from '../controllers/authController';
+import { checkAccessToken, type TokenCheck } from '../controllers/authController';
 import { setContext } from '../requestContext';
 import { AppError } from '../utils/AppError';
 
@@ -16,7 +16,14 @@ function unauthorized(detail: string, invalidToken: boolean): AppError {
   });
 }
 
-/** Requires `Authorization: Bearer <valid token>` naming an existing user. */
+/** What a refused token's 401 says, by the reason. */
+const REFUSALS: Record<Exclude<TokenCheck, { ok: true }>['reason'], string> = {
+  expired: 'The access token has expired.',
+  invalid: 'The access token is not valid.',
+  revoked: 'The access token is no longer valid: the password was changed after it was issued. Log in again (POST /auth).',
+};
+
+/** Requires `Authorization: Bearer <valid token>` naming an existing user, issued since the user's last password change. */
 export const verifyToken: RequestHandler = async (req, res, next) => {
   const header = req.get('authorization');
   if (header === undefined) {
@@ -25,7 +32,7 @@ export const verifyToken: RequestHandler = async (req, res, next) => {
   const match = /^Bearer +([^\s]+) *$/i.exec(header);
   if (!match) throw unauthorized('The Authorization header must have the form "Bearer <token>".', true);
   const check = await checkAccessToken(match[1]);
-  if (!check.ok) throw unauthorized(check.reason === 'expired' ? 'The access token has expired.' : 'The access token is not valid.', true);
+  if (!check.ok) throw unauthorized(REFUSALS[check.reason], true);
   setContext(res, 'caller', check.caller);
   next();
 };

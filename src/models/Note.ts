@@ -11,6 +11,8 @@ export interface NoteDoc {
   text: string;
   createdAt: number;
   updatedAt: number;
+  /** The Idempotency-Key the note was created with, if any (controllers/idempotency.ts). */
+  idem?: { key: string; hash: string; at: number };
 }
 
 const noteSchema = new Schema<NoteDoc>(
@@ -21,6 +23,7 @@ const noteSchema = new Schema<NoteDoc>(
     text: { type: String, required: true },
     createdAt: { type: Number, required: true },
     updatedAt: { type: Number, required: true },
+    idem: { key: String, hash: String, at: Number },
   },
   { versionKey: false, collection: 'notes' },
 );
@@ -28,5 +31,7 @@ const noteSchema = new Schema<NoteDoc>(
 // "This owner's notes sorted by createdAt or updatedAt, then id".
 noteSchema.index({ owner: 1, createdAt: 1, seq: 1 });
 noteSchema.index({ owner: 1, updatedAt: 1, seq: 1 });
+// An Idempotency-Key (scoped by the owner) names at most one note; notes without one are not indexed.
+noteSchema.index({ 'idem.key': 1 }, { unique: true, sparse: true });
 
 export const Note = model<NoteDoc>('Note', noteSchema);

@@ -78,3 +78,35 @@ export const editNote = {
 export type CreateNoteBody = z.infer<typeof createNote.body>;
 export type ReplaceNoteBody = z.infer<typeof replaceNote.body>;
 export type EditNoteBody = z.infer<typeof editNote.body>;
+
+/** Operations of one JSON Patch at most. */
+export const MAX_PATCH_OPERATIONS = 100;
+
+// A JSON Pointer (RFC 6901): empty, or `/`-separated tokens where `~` only escapes `0` or `1`.
+const jsonPointer = requiredString().regex(/^(\/([^~/]|~[01])*)*$/, 'must be a JSON Pointer (RFC 6901), like /text');
+
+/** One JSON Patch operation (RFC 6902 §4): the members each op needs; unknown members are ignored, as the RFC says. */
+const patchOperation = z
+  .object(
+    {
+      op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test'], 'must be add, remove, replace, move, copy or test'),
+      path: jsonPointer,
+      from: jsonPointer.optional(),
+      value: z.unknown().optional(),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .superRefine((operation, ctx) => {
+    if (['add', 'replace', 'test'].includes(operation.op) && operation.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required' });
+    if (['move', 'copy'].includes(operation.op) && operation.from === undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: 'is required' });
+  });
+
+/** PATCH /notes/{id} with application/json-patch+json: an array of operations (RFC 6902). */
+export const jsonPatchNote = {
+  body: z.array(patchOperation, { error: 'must be a JSON array of operations' }).max(MAX_PATCH_OPERATIONS, `must hold at most ${MAX_PATCH_OPERATIONS} operations`),
+};
+
+/** PATCH /notes/{id} with application/merge-patch+json: any JSON (RFC 7396); anything but an object would replace the whole note, which leaves no note (422). */
+export const mergePatchNote = {
+  body: z.unknown(),
+};

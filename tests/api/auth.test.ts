@@ -109,10 +109,10 @@ describe('POST /auth', () => {
     expectProblem(res, 415);
   });
 
-  it('GET /auth is 405 with Allow: POST', async () => {
+  it('GET /auth is 405 with Allow: POST, OPTIONS', async () => {
     const res = await request(app).get('/auth');
 
     expectProblem(res, 405);
-    expect(res.headers.allow).toBe('POST');
+    expect(res.headers.allow).toBe('POST, OPTIONS');
   });
 });

@@ -63,7 +63,7 @@ describe('the operations endpoints', () => {
     const res = await request(app).post('/health');
 
     expectProblem(res, 405);
-    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 });
 

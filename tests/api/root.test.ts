@@ -42,11 +42,11 @@ describe('GET / (entry point)', () => {
     expect(head.headers['content-length']).toBe(get.headers['content-length']);
   });
 
-  it.each(['post', 'put', 'patch', 'delete'] as const)('%s / is 405 with Allow: GET, HEAD', async (method) => {
+  it.each(['post', 'put', 'patch', 'delete'] as const)('%s / is 405 with Allow: GET, HEAD, OPTIONS', async (method) => {
     const res = await request(app)[method]('/');
 
     expectProblem(res, 405);
-    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 
   it('OPTIONS preflight answers 204 with CORS headers', async () => {

@@ -302,8 +302,9 @@ describe('database round trips per request', () => {
   });
 
   it.each([
-    ['PATCH', () => request(app).patch(`/notes/${id}`).set(user.auth).send({ text: 'edited' }), 204, 'update notes'],
-    ['PUT', () => request(app).put(`/notes/${id}`).set(user.auth).send({ id, text: 'replaced', createdAt: 1, updatedAt: 1 }), 204, 'update notes'],
+    // findAndModify: the write returns the note as written, for the new ETag of the answer.
+    ['PATCH', () => request(app).patch(`/notes/${id}`).set(user.auth).send({ text: 'edited' }), 204, 'findAndModify notes'],
+    ['PUT', () => request(app).put(`/notes/${id}`).set(user.auth).send({ id, text: 'replaced', createdAt: 1, updatedAt: 1 }), 204, 'findAndModify notes'],
     ['DELETE', () => request(app).delete(`/notes/${id}`).set(user.auth), 204, 'delete notes'],
   ])('%s /notes/{id}: the write alone, no read before it', async (_method, send, status, write) => {
     expect(await commandsOf(send)).toEqual({ status, commands: [write] });
@@ -312,7 +313,7 @@ describe('database round trips per request', () => {
   it('PATCH of a note that is gone is 404 from the write alone', async () => {
     expect(await commandsOf(() => request(app).patch(`/notes/${id}`).set(user.auth).send({ text: 'x' }))).toEqual({
       status: 404,
-      commands: ['update notes'],
+      commands: ['findAndModify notes'],
     });
   });
 

@@ -55,7 +55,7 @@ describe('hateoasController', () => {
   });
 
   it('profile, 404 and error links', () => {
-    expect(profileLinks('2').map((l) => l.href)).toEqual(['/users/2', '/notes']);
+    expect(profileLinks('2').map((l) => `${l.rel} ${l.method} ${l.href}`)).toEqual(['self GET /users/2', 'edit PATCH /users/2', 'delete DELETE /users/2', 'notes GET /notes']);
     expect(noteNotFoundLinks()).toEqual([{ rel: 'notes', href: '/notes', method: 'GET' }]);
     expect(errorLinks()).toEqual([{ rel: 'root', href: '/', method: 'GET' }]);
   });

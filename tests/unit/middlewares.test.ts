@@ -6,7 +6,7 @@ import { findUserById } from '../../src/controllers/usersController';
 import { errorHandler, toAppError } from '../../src/middlewares/errorHandler';
 import { allowHeader, methodNotAllowed, mountMethodNotAllowed } from '../../src/middlewares/methodNotAllowed';
 import { notFound } from '../../src/middlewares/notFound';
-import { requireJson } from '../../src/middlewares/requireJson';
+import { NOTE_PATCH_TYPES, requireJson, requirePatchBody } from '../../src/middlewares/requireJson';
 import { capFieldErrors, unsafeKeys, validate } from '../../src/middlewares/validate';
 import { validateNote } from '../../src/middlewares/validateNote';
 import { verifyToken } from '../../src/middlewares/verifyToken';
@@ -157,25 +157,25 @@ describe('requireJson', () => {
     expect(error.headers).toBeUndefined();
   });
 
-  it('answers a chunked PATCH body of another type with 415 and Accept-Patch', () => {
+  it('answers a chunked PATCH body of another type with 415 and Accept-Patch listing the patch formats of the route', () => {
     const next = fakeNext();
-    const req = fakeReq({ method: 'PATCH', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/merge-patch+json' } });
+    const req = fakeReq({ method: 'PATCH', headers: { 'transfer-encoding': 'chunked', 'content-type': 'text/plain' } });
     (req as unknown as { is: () => boolean }).is = () => false;
 
-    requireJson(req, fakeRes().res, next);
+    requirePatchBody(NOTE_PATCH_TYPES)(req, fakeRes().res, next);
 
     const error = errorPassed(next);
     expect(error.status).toBe(415);
-    expect(error.headers).toEqual({ 'Accept-Patch': 'application/json' });
+    expect(error.headers).toEqual({ 'Accept-Patch': 'application/json, application/merge-patch+json, application/json-patch+json' });
   });
 });
 
 describe('methodNotAllowed', () => {
   it.each([
-    [['get'], 'GET, HEAD'],
-    [['post'], 'POST'],
-    [['delete', 'get', 'patch', 'put'], 'GET, HEAD, PUT, PATCH, DELETE'],
-    [['head', 'get'], 'GET, HEAD'],
+    [['get'], 'GET, HEAD, OPTIONS'],
+    [['post'], 'POST, OPTIONS'],
+    [['delete', 'get', 'patch', 'put'], 'GET, HEAD, PUT, PATCH, DELETE, OPTIONS'],
+    [['head', 'get'], 'GET, HEAD, OPTIONS'],
   ])('allowHeader(%p) is %p', (methods, allow) => {
     expect(allowHeader(methods)).toBe(allow);
   });
@@ -203,8 +203,8 @@ describe('methodNotAllowed', () => {
     const ok = await request(app).post('/a');
     const unknown = await request(app).delete('/c');
 
-    expect([a.status, a.headers.allow]).toEqual([405, 'GET, HEAD, POST']);
-    expect([b.status, b.headers.allow]).toEqual([405, 'PUT']);
+    expect([a.status, a.headers.allow]).toEqual([405, 'GET, HEAD, POST, OPTIONS']);
+    expect([b.status, b.headers.allow]).toEqual([405, 'PUT, OPTIONS']);
     expect(ok.status).toBe(200);
     expect(unknown.status).toBe(404);
   });
@@ -240,7 +240,7 @@ describe('verifyToken', () => {
   });
 
   it('puts the caller into the request context for a valid token of an existing user', async () => {
-    const user = { id: '42', name: 'Ann', email: 'a@b.co', createdAt: 1, updatedAt: 1 };
+    const user = { id: '42', name: 'Ann', email: 'a@b.co', createdAt: 1, updatedAt: 1, tokenVersion: 0 };
     findUserByIdMock.mockResolvedValueOnce(user);
     const { res } = fakeRes();
     const next = fakeNext();

@@ -1,0 +1,54 @@
+/**
+ * Conditional writes (RFC 9110 §13): whether a request's `If-Match`/`If-Unmodified-Since` hold
+ * for a resource's current representation, and the failure that says they do not (412 with the
+ * current ETag). The write itself is made by the caller with a filter naming every field the
+ * representation is made of, so it applies only to the state that was compared: a writer that
+ * lost a race matches nothing and learns so from its own write (compare-and-swap).
+ */
+import { DomainError } from '../utils/DomainError';
+import { etagOf } from './cachingController';
+
+/** What a write's request asks of the current state. */
+export interface Preconditions {
+  /** `*` (any current representation) or the strong entity tags of which one must match. */
+  ifMatch?: '*' | string[];
+  /** Epoch ms: the resource must not have changed after this (second precision, as HTTP dates). */
+  ifUnmodifiedSince?: number;
+}
+
+/** The state a precondition is compared with. */
+export interface CurrentState {
+  etag: string;
+  /** Epoch ms of the last change. */
+  lastModified: number;
+}
+
+/** Whether any precondition was given. */
+export function isConditional(p: Preconditions | undefined): boolean {
+  return p !== undefined && (p.ifMatch !== undefined || p.ifUnmodifiedSince !== undefined);
+}
+
+/**
+ * Whether the preconditions hold (RFC 9110 §13.2.2: If-Match first; If-Unmodified-Since only
+ * without it). Strong comparison: the tags were parsed without weak ones.
+ */
+export function preconditionsHold(p: Preconditions | undefined, current: CurrentState): boolean {
+  if (!p) return true;
+  if (p.ifMatch !== undefined) return p.ifMatch === '*' || p.ifMatch.includes(current.etag);
+  if (p.ifUnmodifiedSince !== undefined) return Math.floor(current.lastModified / 1000) * 1000 <= p.ifUnmodifiedSince;
+  return true;
+}
+
+/** The strong ETag of a representation, exactly as `sendRepresentation` computes it for GET. */
+export function representationEtag(representation: unknown): string {
+  return etagOf(JSON.stringify(representation));
+}
+
+/** The failure of a precondition: 412, carrying the current ETag so the client can decide. */
+export function preconditionFailed(resource: 'note' | 'user', etag: string): DomainError {
+  return new DomainError(
+    'precondition-failed',
+    `The ${resource} has changed since the version your precondition names (its ETag is now ${etag}). Fetch it again, then repeat the change if it still applies.`,
+    { resource, etag },
+  );
+}
