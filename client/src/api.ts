@@ -6,6 +6,10 @@
  * browser's cache would revalidate on its own, but fetch() then reports the 304 as a 200 and
  * the learner never sees it. Requests therefore go out with `cache: 'no-store'` and the page
  * sends `If-None-Match` itself; on a 304 it reuses the body it stored.
+ *
+ * Edits are conditional the other way round: a view that shows a note hands its ETag back as
+ * `If-Match`, so the server refuses (412) to overwrite a version the user never saw, such as
+ * one saved from another tab meanwhile.
  */
 import { completeRequest, logRequest, type LogEntry } from './log';
 import type { HttpMethod, Link } from './links';
@@ -22,6 +26,12 @@ export interface ApiResult {
   body: unknown;
   /** True for a 304 whose body was taken from the page's ETag cache. */
   revalidated: boolean;
+  /**
+   * The ETag of the representation in `body`: a 200 to GET, a 304 answered from the cache, or
+   * a 200 to PUT/PATCH that applied `Prefer: return=representation`. Undefined otherwise (the
+   * ETag of a 204 or a 412 names a version whose body the page does not have).
+   */
+  etag?: string;
   entry: LogEntry;
 }
 
@@ -33,6 +43,13 @@ export interface SendOptions {
   token?: string | null;
   /** GET only: send If-None-Match when the page holds an ETag for this URL (default true). */
   conditional?: boolean;
+  /**
+   * PUT, PATCH, DELETE: the ETag of the version the user is changing, sent as `If-Match`. A weak
+   * ETag is not sent: `If-Match` compares strongly, so it could never match.
+   */
+  ifMatch?: string;
+  /** PUT, PATCH: ask for the changed resource in the answer (`Prefer: return=representation`). */
+  returnRepresentation?: boolean;
 }
 
 /** Thrown when no HTTP answer arrived at all (server down, connection refused). */
@@ -62,6 +79,11 @@ function parseBody(text: string, contentType: string | null): unknown {
   return text;
 }
 
+/** True when the server says the body of its answer is the target's new representation. */
+function appliedReturnRepresentation(headers: Headers): boolean {
+  return (headers.get('Preference-Applied') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'return=representation');
+}
+
 function displayBody(text: string, body: unknown): string {
   const pretty = typeof body === 'object' && body !== null ? JSON.stringify(body, null, 2) : text;
   return maskJwts(pretty);
@@ -78,6 +100,9 @@ export async function send(method: HttpMethod, href: string, options: SendOption
     headers.push(['Content-Type', 'application/json']);
   }
   if (token) headers.push(['Authorization', `Bearer ${token}`]);
+  const unsafe = method !== 'GET';
+  if (unsafe && options.ifMatch && !options.ifMatch.startsWith('W/')) headers.push(['If-Match', options.ifMatch]);
+  if (unsafe && options.returnRepresentation) headers.push(['Prefer', 'return=representation']);
   const cached = method === 'GET' && options.conditional !== false ? etagCache.get(cacheKey(url, token)) : undefined;
   if (cached) {
     // The browser's own cache is bypassed (cache: 'no-store'), so the 304 reaches this page.
@@ -108,13 +133,25 @@ export async function send(method: HttpMethod, href: string, options: SendOption
   response.headers.forEach((value, name) => responseHeaders.push([name, maskHeader(name, value)]));
   let body = parseBody(text, response.headers.get('Content-Type'));
   let revalidated = false;
+  let etag: string | undefined;
+  const key = cacheKey(url, token);
 
   if (response.status === 304 && cached) {
     body = cached.body;
+    etag = cached.etag;
     revalidated = true;
   } else if (method === 'GET' && response.status === 200) {
-    const etag = response.headers.get('ETag');
-    if (etag) etagCache.set(cacheKey(url, token), { etag, body });
+    etag = response.headers.get('ETag') ?? undefined;
+    if (etag) etagCache.set(key, { etag, body });
+  } else if (unsafe) {
+    // Whatever an unsafe method answered (success, 412, 404), the stored body may no longer be
+    // the resource's, so it must not answer a later 304. A representation the server returned
+    // on purpose, with its ETag, is the current one and replaces it instead.
+    const fresh = response.status === 200 && method !== 'POST' && appliedReturnRepresentation(response.headers) ? response.headers.get('ETag') : null;
+    if (fresh && body !== undefined) {
+      etag = fresh;
+      etagCache.set(key, { etag, body });
+    } else etagCache.delete(key);
   }
 
   const statusText = response.statusText || (response.status === 304 ? 'Not Modified' : '');
@@ -126,7 +163,7 @@ export async function send(method: HttpMethod, href: string, options: SendOption
     durationMs,
     revalidated,
   });
-  return { status: response.status, statusText, ok: response.ok || revalidated, headers: response.headers, body, revalidated, entry };
+  return { status: response.status, statusText, ok: response.ok || revalidated, headers: response.headers, body, revalidated, etag, entry };
 }
 
 /** Follows a link: its own method, its own href. */

@@ -92,11 +92,11 @@ const ctx: AppContext = {
     }
   },
 
-  async showNote(href) {
+  async showNote(href, current) {
     try {
-      const result = ensureOk(await send('GET', href));
+      const result = current ?? ensureOk(await send('GET', href));
       setView('note');
-      renderNote(ctx, view, toNote(result.body));
+      renderNote(ctx, view, toNote(result.body), result.etag);
     } catch (err) {
       ctx.fail(err, pageError);
     }

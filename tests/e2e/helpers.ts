@@ -64,6 +64,11 @@ export interface BrowserSession {
   readonly server: TestServer;
   /** Opens a fresh context and page at this viewport size for the current test. */
   open(viewport: { width: number; height: number }): Promise<Page>;
+  /**
+   * Opens one more page in the context of the last `open()`: a second tab of the same browser
+   * (its own sessionStorage, so its own login). Its errors count like the first page's.
+   */
+  openTab(): Promise<Page>;
 }
 
 /**
@@ -102,6 +107,13 @@ export function useBrowser(): BrowserSession {
       if (!browser) throw new Error('the browser is not running: call open() inside hooks and tests');
       await context?.close(); // a second open() in one test; its page's errors still count
       context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10000);
+      watchForPageErrors(page, pageErrors);
+      return page;
+    },
+    async openTab() {
+      if (!context) throw new Error('openTab() needs a page from open() first');
       const page = await context.newPage();
       page.setDefaultTimeout(10000);
       watchForPageErrors(page, pageErrors);
@@ -151,6 +163,19 @@ export async function arrangeUser(baseUrl: string, notes: string[] = []): Promis
     await new Promise((r) => setTimeout(r, 5));
   }
   return user;
+}
+
+/**
+ * The texts of a user's notes as the API lists them now (first page, the API's default order):
+ * what is stored, whatever any page shows. Logs in and follows links from `/`, like the page.
+ */
+export async function storedNoteTexts(baseUrl: string, user: { email: string; password: string }): Promise<string[]> {
+  const root = await call(baseUrl, { rel: 'self', href: '/', method: 'GET' });
+  const auth = await call(baseUrl, rel(root.body.links, 'auth'), { email: user.email, password: user.password });
+  if (auth.status !== 200 || !auth.body.access_token) throw new Error(`auth answered ${auth.status}`);
+  const list = (await call(baseUrl, rel(auth.body.links, 'notes'), undefined, auth.body.access_token)) as { status: number; body: { notes?: Array<{ text: string }> } };
+  if (list.status !== 200) throw new Error(`notes answered ${list.status}`);
+  return (list.body.notes ?? []).map((n) => n.text);
 }
 
 /** Opens the page and logs in through the login form. */

@@ -171,9 +171,10 @@ describe('the bundled page as a notes app', () => {
     const edit = page.getByRole('form', { name: 'Edit the text' });
     await edit.getByLabel('Text').fill('Second draft');
     await edit.getByRole('button', { name: 'Save text' }).click();
-    await page.getByRole('status').filter({ hasText: 'Text saved (204 No Content).' }).waitFor();
+    // The page asks for the changed note back (Prefer: return=representation), hence 200, not 204.
+    await page.getByRole('status').filter({ hasText: 'Text saved (200 OK).' }).waitFor();
     expect(await page.locator('.note-full .note-text').textContent()).toBe('Second draft');
-    expect((await logSummaries()).some((s) => /^PATCH \S+ 204 No Content/.test(s))).toBe(true);
+    expect((await logSummaries()).some((s) => /^PATCH \S+ 200 OK/.test(s))).toBe(true);
     await screenshot(page, 'note-detail');
 
     const replace = page.getByRole('form', { name: 'Replace the whole note' });
@@ -181,9 +182,9 @@ describe('the bundled page as a notes app', () => {
     expect(Object.keys(json).sort()).toEqual(['createdAt', 'id', 'text', 'updatedAt']);
     await replace.getByLabel('Note as JSON').fill(JSON.stringify({ ...json, text: 'Third draft, replaced' }));
     await replace.getByRole('button', { name: 'Replace note' }).click();
-    await page.getByRole('status').filter({ hasText: 'Note replaced (204 No Content).' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Note replaced (200 OK).' }).waitFor();
     expect(await page.locator('.note-full .note-text').textContent()).toBe('Third draft, replaced');
-    expect((await logSummaries()).some((s) => /^PUT \S+ 204 No Content/.test(s))).toBe(true);
+    expect((await logSummaries()).some((s) => /^PUT \S+ 200 OK/.test(s))).toBe(true);
 
     await page.getByRole('button', { name: 'Delete note' }).click();
     await page.getByRole('button', { name: 'Yes, delete it' }).click();

@@ -1,4 +1,5 @@
 /** What every view may ask of the page shell: navigation, announcements, the session. */
+import type { ApiResult } from '../api';
 import type { Link } from '../links';
 import type { Session } from '../session';
 
@@ -10,8 +11,11 @@ export interface AppContext {
   showAuth(message?: string): void;
   /** Loads a notes page from an href the API gave (the `notes` link when omitted) and shows it. */
   showNotes(href?: string, focus?: 'top' | 'summary'): Promise<void>;
-  /** Loads one note from an href the API gave and shows it. */
-  showNote(href: string): Promise<void>;
+  /**
+   * Shows one note: loaded from an href the API gave, or, when `current` is given, from an answer
+   * that already holds it (a PATCH or PUT that returned the note), with that answer's ETag.
+   */
+  showNote(href: string, current?: Pick<ApiResult, 'body' | 'etag'>): Promise<void>;
   /** Loads the profile from the session's `profile` link and shows it. */
   showProfile(): Promise<void>;
   /** Shows the walkthrough. */

@@ -1,7 +1,12 @@
-/** One note: read it, edit its text (PATCH), replace it (PUT), delete it. */
-import { follow } from '../api';
+/**
+ * One note: read it, edit its text (PATCH), replace it (PUT), delete it. Every change carries
+ * `If-Match` with the ETag of the version on screen, so a version saved meanwhile elsewhere
+ * (another tab, another device) is never overwritten unseen: the server answers 412 and the
+ * view offers to reload the note.
+ */
+import { follow, type ApiResult } from '../api';
 import { focusHeading, formatTime, h, replaceChildren } from '../dom';
-import { ensureOk } from '../errors';
+import { ApiProblem, ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
 import type { AppContext } from './context';
 import { onSubmit } from './form';
@@ -25,26 +30,75 @@ function backHref(ctx: AppContext, note: Note): string | undefined {
   return ctx.lastNotesHref() ?? findLink(note.links, 'notes')?.href;
 }
 
-function editForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLElement {
+/** What a change of this note does with a failure: a 412 gets the reload offer, the rest the usual box. */
+function noteFailures(ctx: AppContext, self: Link): Pick<AppContext, 'announce' | 'fail'> {
+  return {
+    announce: (message) => ctx.announce(message),
+    fail(err, box) {
+      if (err instanceof ApiProblem && err.result.status === 412) replaceChildren(box, conflictBox(ctx, self, box));
+      else ctx.fail(err, box);
+    },
+  };
+}
+
+function conflictBox(ctx: AppContext, self: Link, box: Element): HTMLElement {
+  const reload = h('button', { type: 'button', class: 'secondary' }, 'Reload note');
+  reload.addEventListener('click', () => {
+    reload.disabled = true;
+    // Unconditional: the page's copy is the stale one, so a 304 against it would be no help.
+    follow(self, { conditional: false })
+      .then(async (result) => {
+        await ctx.showNote(self.href, ensureOk(result));
+        ctx.announce('Note reloaded: this is its current version. Your changes were not saved.');
+      })
+      .catch((err: unknown) => ctx.fail(err, box)); // replaces this box, button and all
+  });
+  return h(
+    'div',
+    { class: 'error conflict', role: 'alert' },
+    h(
+      'p',
+      {},
+      h('strong', {}, 'This note was changed elsewhere since you opened it (412 Precondition Failed).'),
+      ' Reload to see the current version.',
+    ),
+    reload,
+  );
+}
+
+function ifMatchNote(etag: string | undefined): string {
+  return etag ? ` It carries If-Match: ${etag}, so it fails with 412 if the note changed since this version was loaded.` : '';
+}
+
+function editForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: string | undefined): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
   const form = h(
     'form',
     { class: 'card', 'aria-labelledby': 'edit-title' },
     h('h2', { id: 'edit-title' }, 'Edit the text'),
-    h('p', { class: 'explain' }, `Sends ${link.method} with only the new text; the server keeps the other fields.`),
+    h('p', { class: 'explain' }, `Sends ${link.method} with only the new text; the server keeps the other fields.${ifMatchNote(etag)}`),
     h('div', { class: 'field' }, h('label', { for: 'edit-text' }, 'Text'), h('textarea', { id: 'edit-text', name: 'text', rows: 4 }, note.text)),
     errors,
     h('button', { type: 'submit' }, 'Save text'),
   );
-  onSubmit(form, ctx, { errors }, async (field) => {
-    const result = ensureOk(await follow(link, { body: { text: field('text') } }));
-    await ctx.showNote(self.href);
+  onSubmit(form, noteFailures(ctx, self), { errors, busy: true }, async (field) => {
+    const result = ensureOk(await follow(link, { body: { text: field('text') }, ifMatch: etag, returnRepresentation: true }));
+    await showChanged(ctx, self, result);
     return `Text saved (${result.status} ${result.statusText}).`;
   });
   return form;
 }
 
-function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLElement {
+/**
+ * Shows the note as the change left it: the answer's own copy when the server honoured
+ * `Prefer: return=representation` (no second request), otherwise read again. It never keeps
+ * the old body with the old ETag, which would make the next edit fail with 412.
+ */
+async function showChanged(ctx: AppContext, self: Link, result: ApiResult): Promise<void> {
+  await ctx.showNote(self.href, result.etag ? result : undefined);
+}
+
+function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: string | undefined): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
   const representation = JSON.stringify({ id: note.id, text: note.text, createdAt: note.createdAt, updatedAt: note.updatedAt }, null, 2);
   const form = h(
@@ -54,7 +108,7 @@ function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLE
     h(
       'p',
       { class: 'explain', id: 'replace-help' },
-      `Sends ${link.method} with the full representation: id, text, createdAt and updatedAt must all be there. Change the text and send it back.`,
+      `Sends ${link.method} with the full representation: id, text, createdAt and updatedAt must all be there. Change the text and send it back.${ifMatchNote(etag)}`,
     ),
     h(
       'div',
@@ -65,21 +119,21 @@ function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link): HTMLE
     errors,
     h('button', { type: 'submit' }, 'Replace note'),
   );
-  onSubmit(form, ctx, { errors }, async (field) => {
+  onSubmit(form, noteFailures(ctx, self), { errors, busy: true }, async (field) => {
     let body: unknown;
     try {
       body = JSON.parse(field('json'));
     } catch {
       throw new Error('That is not valid JSON: check the quotes and commas.');
     }
-    const result = ensureOk(await follow(link, { body }));
-    await ctx.showNote(self.href);
+    const result = ensureOk(await follow(link, { body, ifMatch: etag, returnRepresentation: true }));
+    await showChanged(ctx, self, result);
     return `Note replaced (${result.status} ${result.statusText}).`;
   });
   return form;
 }
 
-function deleteSection(ctx: AppContext, note: Note, link: Link): HTMLElement {
+function deleteSection(ctx: AppContext, note: Note, link: Link, self: Link | undefined, etag: string | undefined): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
   const confirmBox = h('div', { class: 'confirm', hidden: true });
   const ask = h('button', { type: 'button', class: 'danger' }, 'Delete note');
@@ -98,19 +152,27 @@ function deleteSection(ctx: AppContext, note: Note, link: Link): HTMLElement {
   });
   yes.addEventListener('click', () => {
     replaceChildren(errors);
-    follow(link)
+    const failures = self ? noteFailures(ctx, self) : ctx;
+    yes.disabled = true; // a second click would only find the note gone
+    follow(link, { ifMatch: etag })
       .then(async (result) => {
         ensureOk(result);
         await ctx.showNotes(backHref(ctx, note));
         ctx.announce(`Note deleted (${result.status} ${result.statusText}).`);
       })
-      .catch((err: unknown) => ctx.fail(err, errors));
+      .catch((err: unknown) => {
+        yes.disabled = false;
+        failures.fail(err, errors);
+      });
   });
   return h('section', { class: 'card', 'aria-labelledby': 'delete-title' }, h('h2', { id: 'delete-title' }, 'Delete'), ask, confirmBox, errors);
 }
 
-/** Renders a note with the actions its links allow, and only those. */
-export function renderNote(ctx: AppContext, container: Element, note: Note): void {
+/**
+ * Renders a note with the actions its links allow, and only those. `etag` is the ETag of this
+ * version of the note; every change sends it back as `If-Match` (none when it is unknown).
+ */
+export function renderNote(ctx: AppContext, container: Element, note: Note, etag?: string): void {
   const self = findLink(note.links, 'self');
   const edit = findLink(note.links, 'edit-text');
   const update = findLink(note.links, 'update');
@@ -125,10 +187,10 @@ export function renderNote(ctx: AppContext, container: Element, note: Note): voi
     h(
       'div',
       { class: 'columns' },
-      edit && self ? editForm(ctx, note, edit, self) : null,
-      update && self ? replaceForm(ctx, note, update, self) : null,
+      edit && self ? editForm(ctx, note, edit, self, etag) : null,
+      update && self ? replaceForm(ctx, note, update, self, etag) : null,
     ),
-    del ? deleteSection(ctx, note, del) : null,
+    del ? deleteSection(ctx, note, del, self, etag) : null,
   );
   focusHeading(container);
 }
