@@ -335,4 +335,28 @@ describe('database round trips per request', () => {
       commands: ['findAndModify counters', 'insert notes'],
     });
   });
+
+  it('POST /notes with an Idempotency-Key: the same two commands (the key goes in with the note); its retry: the same two, then the note the key names', async () => {
+    const send = () => request(app).post('/notes').set(user.auth).set('Idempotency-Key', '"trips"').send({ text: 'keyed' });
+
+    expect(await commandsOf(send)).toEqual({ status: 201, commands: ['findAndModify counters', 'insert notes'] });
+    expect(await commandsOf(send)).toEqual({ status: 201, commands: ['findAndModify counters', 'insert notes', 'find notes'] });
+  });
+
+  it('a conditional PATCH: the read it compares with, then the write that matches only that state', async () => {
+    const noteId = (await newNote(user, 'conditional')).id;
+    const etag = (await request(app).get(`/notes/${noteId}`).set(user.auth)).headers.etag as string;
+
+    expect(await commandsOf(() => request(app).patch(`/notes/${noteId}`).set(user.auth).set('If-Match', etag).send({ text: 'checked' }))).toEqual({
+      status: 204,
+      commands: ['find notes', 'findAndModify notes'],
+    });
+    expect(sent.get('findAndModify')).toMatchObject({ query: { id: noteId, owner: user.id, text: 'conditional' } });
+  });
+
+  it('a stale conditional DELETE: the read alone, then 412', async () => {
+    const noteId = (await newNote(user, 'stale')).id;
+
+    expect(await commandsOf(() => request(app).delete(`/notes/${noteId}`).set(user.auth).set('If-Match', '"stale"'))).toEqual({ status: 412, commands: ['find notes'] });
+  });
 });
