@@ -4,6 +4,7 @@ import { paths } from '../controllers/hateoasController';
 import { representationEtag } from '../controllers/conditionalWrites';
 import { fingerprintOf } from '../controllers/idempotency';
 import * as users from '../controllers/usersController';
+import { auditAccountDeleted, auditPasswordChanged } from '../middlewares/audit';
 import { acceptPatch, bodyTypeOf, PROFILE_PATCH_TYPES } from '../middlewares/requireJson';
 import { callerOf, idempotencyKeyOf, inputOf, preconditionsOf } from '../requestContext';
 import * as userSchemas from '../schemas/userSchemas';
@@ -43,12 +44,15 @@ function profilePatchOf(req: Request, res: Response): unknown {
 /** PATCH /users/{id} — change the name and/or the password (with the current one); 204 with the new ETag (200 with `Prefer: return=representation`). */
 export async function editProfile(req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const written = await users.editProfile(callerOf(res), id, profilePatchOf(req, res), preconditionsOf(res));
+  const patch = profilePatchOf(req, res);
+  const written = await users.editProfile(callerOf(res), id, patch, preconditionsOf(res));
+  if (typeof patch === 'object' && patch !== null && (patch as { password?: unknown }).password !== undefined) auditPasswordChanged(req);
   sendWritten(req, res, false, { representation: written.profile, etag: written.etag, location: paths.user(id) });
 }
 
 /** DELETE /users/{id} — the caller's account and all of their notes; 204. */
 export async function deleteProfile(req: Request, res: Response): Promise<void> {
   await users.deleteAccount(callerOf(res), String(req.params.id), preconditionsOf(res));
+  auditAccountDeleted(req);
   res.status(204).end();
 }

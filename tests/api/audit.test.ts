@@ -103,6 +103,24 @@ describe('audit lines', () => {
     expectNoSecrets(token.split('.')[2]);
   });
 
+  it('the account\'s life: a wrong current password (warn), a password change and a deletion (info), the account as a pseudonym, no email or password', async () => {
+    const own = uniqueEmail('lifecycle');
+    const reg = await request(app).post('/users').send({ name: 'Lifecycle', email: own, password: PASSWORD });
+    const login = async (password: string) => (await request(app).post('/auth').send({ email: own, password })).body.access_token as string;
+    const bearer = { Authorization: `Bearer ${await login(PASSWORD)}` };
+    const profile = `/users/${reg.body.id}`;
+
+    const wrong = await request(app).patch(profile).set(bearer).send({ password: 'a new password 1', currentPassword: WRONG });
+    const changed = await request(app).patch(profile).set(bearer).send({ password: 'a new password 1', currentPassword: PASSWORD });
+    const deleted = await request(app).delete(profile).set({ Authorization: `Bearer ${await login('a new password 1')}` });
+
+    expect([wrong.status, changed.status, deleted.status]).toEqual([403, 204, 204]);
+    expect(auditLine(wrong, 'auth.password_change_failed')).toMatchObject({ level: 40, account: accountPseudonym(own), user: reg.body.id, status: 403 });
+    expect(auditLine(changed, 'auth.password_changed')).toMatchObject({ level: 30, account: accountPseudonym(own), user: reg.body.id });
+    expect(auditLine(deleted, 'account.deleted')).toMatchObject({ level: 30, account: accountPseudonym(own), user: reg.body.id });
+    expectNoSecrets(WRONG, PASSWORD, 'a new password 1', own);
+  });
+
   it('the access line of each request carries the same request id, the status and no query string', async () => {
     const res = await request(app).get('/notes?q=private%20words').set('Authorization', `Bearer ${token}`);
 
