@@ -33,7 +33,8 @@ export function optionsAnswer(allow: string, acceptPatch?: string): RequestHandl
   return (_req, res) => {
     res.setHeader('Allow', allow);
     if (acceptPatch !== undefined) res.setHeader('Accept-Patch', acceptPatch);
-    res.status(204).set('Content-Length', '0').end();
+    // No Content-Length: RFC 9110 §8.6 forbids it on a 204 (Node adds none by itself).
+    res.status(204).end();
   };
 }
 

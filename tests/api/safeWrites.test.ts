@@ -323,6 +323,7 @@ describe('OPTIONS on every route', () => {
     expect(res.status).toBe(204);
     expect(res.headers.allow).toBe(allow);
     expect(res.headers['accept-patch']).toBe(acceptPatch);
+    expect(res.headers['content-length']).toBeUndefined(); // RFC 9110 §8.6: none on a 204
     // The same Allow as the route's 405.
     const refused = await request(app).trace(path);
     if (refused.status === 405) expect(refused.headers.allow).toBe(allow);
