@@ -14,6 +14,8 @@ export interface Preconditions {
   ifMatch?: '*' | string[];
   /** Epoch ms: the resource must not have changed after this (second precision, as HTTP dates). */
   ifUnmodifiedSince?: number;
+  /** `*` (no current representation) or tags none of which may match (weak comparison: `W/` dropped). */
+  ifNoneMatch?: '*' | string[];
 }
 
 /** The state a precondition is compared with. */
@@ -25,17 +27,23 @@ export interface CurrentState {
 
 /** Whether any precondition was given. */
 export function isConditional(p: Preconditions | undefined): boolean {
-  return p !== undefined && (p.ifMatch !== undefined || p.ifUnmodifiedSince !== undefined);
+  return p !== undefined && (p.ifMatch !== undefined || p.ifUnmodifiedSince !== undefined || p.ifNoneMatch !== undefined);
 }
 
 /**
  * Whether the preconditions hold (RFC 9110 §13.2.2: If-Match first; If-Unmodified-Since only
- * without it). Strong comparison: the tags were parsed without weak ones.
+ * without it; then If-None-Match). If-Match compares strongly (the tags were parsed without weak
+ * ones); If-None-Match weakly (its tags were parsed without `W/`; ours are strong).
  */
 export function preconditionsHold(p: Preconditions | undefined, current: CurrentState): boolean {
   if (!p) return true;
-  if (p.ifMatch !== undefined) return p.ifMatch === '*' || p.ifMatch.includes(current.etag);
-  if (p.ifUnmodifiedSince !== undefined) return Math.floor(current.lastModified / 1000) * 1000 <= p.ifUnmodifiedSince;
+  if (p.ifMatch !== undefined) {
+    if (p.ifMatch !== '*' && !p.ifMatch.includes(current.etag)) return false;
+  } else if (p.ifUnmodifiedSince !== undefined) {
+    if (Math.floor(current.lastModified / 1000) * 1000 > p.ifUnmodifiedSince) return false;
+  }
+  // Step 3 (§13.2.2): on a write, a matching If-None-Match (any tag, or * for a resource that exists) fails.
+  if (p.ifNoneMatch !== undefined) return p.ifNoneMatch !== '*' && !p.ifNoneMatch.includes(current.etag);
   return true;
 }
 

@@ -1,5 +1,6 @@
 /**
- * The preconditions of a write (RFC 9110 §13.1): `If-Match` and `If-Unmodified-Since`, parsed
+ * The preconditions of a write (RFC 9110 §13.1): `If-Match`, `If-Unmodified-Since` and
+ * `If-None-Match` (on a write: "only if my copy is not current", `*`: "only if it does not exist"), parsed
  * here into the request context; the controller compares them with the resource's current state
  * and makes the write only while that state is still the one compared (see conditionalWrites).
  * A malformed `If-Match` is 400 (a client that meant a condition must not have it silently
@@ -32,6 +33,21 @@ export function parseIfMatch(value: string): '*' | string[] | undefined {
   return strong;
 }
 
+/** The opaque tags of an `If-None-Match` value ('*' for any), weak or strong alike (weak comparison), or undefined when it is malformed. */
+export function parseIfNoneMatch(value: string): '*' | string[] | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '*') return '*';
+  const parts = trimmed.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0 || parts.length > MAX_ENTITY_TAGS) return undefined;
+  const tags: string[] = [];
+  for (const part of parts) {
+    const m = ENTITY_TAG.exec(part);
+    if (!m) return undefined;
+    tags.push(`"${m[2]}"`);
+  }
+  return tags;
+}
+
 /** Epoch ms of an HTTP date, or undefined when it is not one. */
 function parseHttpDate(value: string): number | undefined {
   // IMF-fixdate and the two obsolete forms all parse with Date; anything else is not a date.
@@ -53,6 +69,16 @@ export function preconditions(required: boolean): RequestHandler {
         });
       }
       found.ifMatch = tags;
+    }
+    const noneMatch = req.headers['if-none-match'];
+    if (noneMatch !== undefined) {
+      const tags = parseIfNoneMatch(noneMatch);
+      if (tags === undefined) {
+        throw new AppError(400, `If-None-Match must be * or a comma-separated list of at most ${MAX_ENTITY_TAGS} quoted entity tags.`, {
+          errors: [{ in: 'header', name: 'If-None-Match', message: 'is not * or a list of entity tags' }],
+        });
+      }
+      found.ifNoneMatch = tags;
     }
     const since = req.headers['if-unmodified-since'];
     if (since !== undefined) {

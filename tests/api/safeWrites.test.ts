@@ -533,3 +533,28 @@ describe('Idempotency-Key and Prefer on POST /users', () => {
     expect(res.headers['preference-applied']).toBe('return=minimal');
   });
 });
+
+describe('If-None-Match on a write (RFC 9110 §13.1.2)', () => {
+  it('* fails on a note that exists (PUT cannot create here, so a client asking "only if new" must not overwrite): 412, nothing written', async () => {
+    const note = await newNote(user, 'exists');
+
+    const res = await request(app).put(`/notes/${note.id}`).set(user.auth).set('If-None-Match', '*').send({ id: note.id, text: 'overwritten', createdAt: 1, updatedAt: 1 });
+
+    expectProblem(res, 412);
+    expect((await current(note.id)).body.text).toBe('exists');
+  });
+
+  it('a tag matching the current version (weakly) fails; another tag passes', async () => {
+    const note = await newNote(user, 'none-match');
+    const { etag } = await current(note.id);
+
+    const matching = await request(app).patch(`/notes/${note.id}`).set(user.auth).set('If-None-Match', `W/${etag}`).send({ text: 'no' });
+    const other = await request(app).patch(`/notes/${note.id}`).set(user.auth).set('If-None-Match', '"something-else"').send({ text: 'yes' });
+    const malformed = await request(app).delete(`/notes/${note.id}`).set(user.auth).set('If-None-Match', 'bare');
+
+    expectProblem(matching, 412);
+    expect(other.status).toBe(204);
+    expectProblem(malformed, 400);
+    expect((await current(note.id)).body.text).toBe('yes');
+  });
+});
