@@ -138,7 +138,7 @@ function getWith(agent: http.Agent, port: number, path: string, authorization: s
 }
 
 describeEmbedded('`npm run db` and two API processes', () => {
-  it('200 concurrent POST /notes over both get 200 distinct ids; every note reads the same from either; SIGTERM closes the database cleanly', async () => {
+  it('200 concurrent POST /notes over both get 200 distinct ids; every note reads the same from either; 20 retries of one Idempotency-Key over both make one note; SIGTERM closes the database cleanly', async () => {
     const dataDir = path.join(work, 'shared-data');
     const socketPath = path.join(work, 'run', 'mongodb.sock');
     const db = run('npm', ['run', '--silent', 'db'], { ...BASE_ENV, TN_DATA_DIR: dataDir, TN_DB_SOCKET: socketPath });
@@ -175,6 +175,22 @@ describeEmbedded('`npm run db` and two API processes', () => {
         );
       }
       expect(mismatches).toEqual([]);
+
+      // One Idempotency-Key, 20 concurrent retries spread over both processes: one note, one id in every answer.
+      const keyed = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const res = await fetch(`${apis[i % 2].baseUrl}/notes`, {
+            method: 'POST',
+            headers: { ...JSON_HEADERS, Authorization: authorization, 'Idempotency-Key': '"across-processes"' },
+            body: JSON.stringify({ text: 'once across processes' }),
+          });
+          return { status: res.status, id: ((await res.json()) as { id: string }).id };
+        }),
+      );
+      expect(keyed.map((r) => r.status)).toEqual(Array(20).fill(201));
+      expect(new Set(keyed.map((r) => r.id)).size).toBe(1);
+      const list = await fetch(`${b.baseUrl}/notes?q=once%20across%20processes`, { headers: { Authorization: authorization } });
+      expect(((await list.json()) as { page: { totalItems: number } }).page.totalItems).toBe(1);
 
       for (const api of apis) expect(await stopServer(api)).toEqual({ code: 0, signal: null });
     } finally {
