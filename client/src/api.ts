@@ -13,7 +13,7 @@
  */
 import { completeRequest, logRequest, type LogEntry } from './log';
 import type { HttpMethod, Link } from './links';
-import { maskHeader, maskJwts } from './mask';
+import { maskHeader, maskJwts, maskSecretMembers } from './mask';
 import { getSession } from './session';
 
 /** What a request came back with. `body` is parsed JSON when the response was JSON. */
@@ -84,8 +84,9 @@ function appliedReturnRepresentation(headers: Headers): boolean {
   return (headers.get('Preference-Applied') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'return=representation');
 }
 
+/** A body as the HTTP log shows it: pretty JSON, with tokens and passwords masked. */
 function displayBody(text: string, body: unknown): string {
-  const pretty = typeof body === 'object' && body !== null ? JSON.stringify(body, null, 2) : text;
+  const pretty = typeof body === 'object' && body !== null ? JSON.stringify(maskSecretMembers(body), null, 2) : text;
   return maskJwts(pretty);
 }
 

@@ -67,6 +67,15 @@ function renderNav(): void {
   );
 }
 
+/** After the profile changed (a new name), the header and the stored session say so too. */
+function keepUserInSession(body: unknown): void {
+  const session = getSession();
+  if (!session || typeof body !== 'object' || body === null) return;
+  const { id, name, email } = body as Record<string, unknown>;
+  if (typeof id !== 'string' || id !== session.user.id || typeof name !== 'string' || typeof email !== 'string') return;
+  if (name !== session.user.name || email !== session.user.email) setSession({ ...session, user: { ...session.user, name, email } });
+}
+
 const ctx: AppContext = {
   rootLinks: () => rootLinks,
 
@@ -102,13 +111,14 @@ const ctx: AppContext = {
     }
   },
 
-  async showProfile() {
+  async showProfile(current, focusId) {
     const profile = sessionLink('profile');
     if (!profile) return;
     try {
-      const result = ensureOk(await follow(profile));
+      const result = current ?? ensureOk(await follow(profile));
+      keepUserInSession(result.body);
       setView('profile');
-      renderProfile(ctx, view, result.body);
+      renderProfile(ctx, view, result.body, result.etag, focusId);
     } catch (err) {
       ctx.fail(err, pageError);
     }

@@ -25,3 +25,25 @@ const JWT_PATTERN = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
 export function maskJwts(text: string): string {
   return text.replace(JWT_PATTERN, (jwt) => maskToken(jwt));
 }
+
+// Members whose values are passwords: the login, registration and password-change bodies.
+const SECRET_MEMBERS = new Set(['password', 'currentpassword']);
+const MASKED_PASSWORD = '••••••(masked)';
+// Request bodies the page builds are shallow; the bound only keeps a pathological value from
+// recursing without end (deeper levels are shown as a placeholder, never in clear).
+const MAX_MASK_DEPTH = 20;
+
+/**
+ * A copy of a JSON value in which every `password` and `currentPassword` member (any letter
+ * case, at any depth) is masked, so the HTTP log never shows a password in clear.
+ */
+export function maskSecretMembers(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_MASK_DEPTH) return '(too deep to show)';
+  if (Array.isArray(value)) return value.map((item) => maskSecretMembers(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    copy[key] = SECRET_MEMBERS.has(key.toLowerCase()) ? MASKED_PASSWORD : maskSecretMembers(member, depth + 1);
+  }
+  return copy;
+}

@@ -108,3 +108,33 @@ export function sendWritten(req: Request, res: Response, created: boolean, outco
   if (!created) res.setHeader('Content-Location', outcome.location);
   sendJson(req, res, created ? 201 : 200, outcome.representation);
 }
+
+/** Relation types registered with IANA that the API uses as they are; every other rel is ours (`/rels/{rel}`). */
+export const IANA_RELS: ReadonlySet<string> = new Set(['self', 'first', 'prev', 'next', 'last', 'search', 'edit', 'item', 'describedby', 'service-desc', 'service-doc']);
+
+/** The links a response carries beyond its JSON body, by response (HAL puts them into `_links`). */
+const extraLinks = new WeakMap<Response, Link[]>();
+
+/** The links added with `addLinks` to this response so far. */
+export function extraLinksOf(res: Response): readonly Link[] {
+  return extraLinks.get(res) ?? [];
+}
+
+/**
+ * Adds links that the frozen JSON body does not carry (issue 13: no dead ends): into the `Link`
+ * header now (RFC 8288; our own rels as absolute `/rels/{rel}` URIs, as extension relation types
+ * must be URIs, with the method as `title` when it is not GET), and into `_links` when the
+ * answer is HAL.
+ */
+export function addLinks(res: Response, links: readonly Link[]): void {
+  if (links.length === 0) return;
+  extraLinks.set(res, [...extraLinksOf(res), ...links]);
+  const req = res.req;
+  const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const values = links.map((l) => {
+    const rel = IANA_RELS.has(l.rel) ? l.rel : `${origin}/rels/${l.rel}`;
+    const title = l.method !== 'GET' ? `; title="${l.method}"` : '';
+    return `<${l.href}>; rel="${rel}"${title}`;
+  });
+  res.append('Link', values.join(', '));
+}

@@ -1,6 +1,6 @@
 /** Unit tests of the client's pure modules: links, problem messages, token masking. */
 import { findLink, hasLink, linksOf } from '../../client/src/links';
-import { maskHeader, maskJwts, maskToken } from '../../client/src/mask';
+import { maskHeader, maskJwts, maskSecretMembers, maskToken } from '../../client/src/mask';
 import { describeField, problemMessages } from '../../client/src/problem';
 
 describe('links', () => {
@@ -68,5 +68,41 @@ describe('masking', () => {
     const text = JSON.stringify({ access_token: jwt, again: jwt });
     expect(maskJwts(text)).not.toContain(jwt);
     expect(maskJwts(text).match(/\(masked\)/g)).toHaveLength(2);
+  });
+
+  it('masks password and currentPassword members at any depth and leaves the rest as it was', () => {
+    const body = {
+      name: 'Ada',
+      password: 'new secret 2',
+      currentPassword: 'old secret 1',
+      nested: { Password: 'deep secret 3', list: [{ currentpassword: 'deep secret 4', keep: 'visible' }] },
+      passwordHint: 'not a password',
+    };
+    const masked = maskSecretMembers(body);
+    const text = JSON.stringify(masked);
+    for (const secret of ['new secret 2', 'old secret 1', 'deep secret 3', 'deep secret 4']) expect(text).not.toContain(secret);
+    expect(masked).toEqual({
+      name: 'Ada',
+      password: '••••••(masked)',
+      currentPassword: '••••••(masked)',
+      nested: { Password: '••••••(masked)', list: [{ currentpassword: '••••••(masked)', keep: 'visible' }] },
+      passwordHint: 'not a password',
+    });
+    expect(body.password).toBe('new secret 2'); // a copy: the request still sends the real value
+  });
+
+  it('masks a password member whatever its value, and passes non-objects through', () => {
+    expect(maskSecretMembers({ password: { $gt: '' } })).toEqual({ password: '••••••(masked)' });
+    expect(maskSecretMembers({ password: 12345678 })).toEqual({ password: '••••••(masked)' });
+    expect(maskSecretMembers('password')).toBe('password');
+    expect(maskSecretMembers(null)).toBeNull();
+    expect(maskSecretMembers([1, 'two'])).toEqual([1, 'two']);
+  });
+
+  it('stops at a bounded depth and never shows what lies below', () => {
+    let deep: unknown = { password: 'bottom secret' };
+    for (let i = 0; i < 100; i += 1) deep = { child: deep };
+    expect(JSON.stringify(maskSecretMembers(deep))).not.toContain('bottom secret');
+    expect(JSON.stringify(maskSecretMembers(deep))).toContain('(too deep to show)');
   });
 });

@@ -16,8 +16,13 @@ export interface AppContext {
    * that already holds it (a PATCH or PUT that returned the note), with that answer's ETag.
    */
   showNote(href: string, current?: Pick<ApiResult, 'body' | 'etag'>): Promise<void>;
-  /** Loads the profile from the session's `profile` link and shows it. */
-  showProfile(): Promise<void>;
+  /**
+   * Shows the profile: loaded from the session's `profile` link, or, when `current` is given,
+   * from an answer that already holds it (a check for changes, a PATCH that returned it), with
+   * that answer's ETag. The header's name follows the profile shown. `focusId` names the element
+   * to focus afterwards (the heading when omitted or absent).
+   */
+  showProfile(current?: Pick<ApiResult, 'body' | 'etag'>, focusId?: string): Promise<void>;
   /** Shows the walkthrough. */
   showWalkthrough(): void;
   /** Says something in the polite live region (and on screen). */

@@ -6,8 +6,9 @@
  */
 import { follow, type ApiResult } from '../api';
 import { focusHeading, formatTime, h, replaceChildren } from '../dom';
-import { ApiProblem, ensureOk } from '../errors';
+import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
+import { conditionalFailures, ifMatchNote } from './conflict';
 import type { AppContext } from './context';
 import { onSubmit } from './form';
 
@@ -30,44 +31,9 @@ function backHref(ctx: AppContext, note: Note): string | undefined {
   return ctx.lastNotesHref() ?? findLink(note.links, 'notes')?.href;
 }
 
-/** What a change of this note does with a failure: a 412 gets the reload offer, the rest the usual box. */
+/** What a change of this note does with a failure: a 412 offers to reload the note. */
 function noteFailures(ctx: AppContext, self: Link): Pick<AppContext, 'announce' | 'fail'> {
-  return {
-    announce: (message) => ctx.announce(message),
-    fail(err, box) {
-      if (err instanceof ApiProblem && err.result.status === 412) replaceChildren(box, conflictBox(ctx, self, box));
-      else ctx.fail(err, box);
-    },
-  };
-}
-
-function conflictBox(ctx: AppContext, self: Link, box: Element): HTMLElement {
-  const reload = h('button', { type: 'button', class: 'secondary' }, 'Reload note');
-  reload.addEventListener('click', () => {
-    reload.disabled = true;
-    // Unconditional: the page's copy is the stale one, so a 304 against it would be no help.
-    follow(self, { conditional: false })
-      .then(async (result) => {
-        await ctx.showNote(self.href, ensureOk(result));
-        ctx.announce('Note reloaded: this is its current version. Your changes were not saved.');
-      })
-      .catch((err: unknown) => ctx.fail(err, box)); // replaces this box, button and all
-  });
-  return h(
-    'div',
-    { class: 'error conflict', role: 'alert' },
-    h(
-      'p',
-      {},
-      h('strong', {}, 'This note was changed elsewhere since you opened it (412 Precondition Failed).'),
-      ' Reload to see the current version.',
-    ),
-    reload,
-  );
-}
-
-function ifMatchNote(etag: string | undefined): string {
-  return etag ? ` It carries If-Match: ${etag}, so it fails with 412 if the note changed since this version was loaded.` : '';
+  return conditionalFailures(ctx, { noun: 'note', self, show: (current) => ctx.showNote(self.href, current) });
 }
 
 function editForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: string | undefined): HTMLElement {
@@ -76,7 +42,7 @@ function editForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: str
     'form',
     { class: 'card', 'aria-labelledby': 'edit-title' },
     h('h2', { id: 'edit-title' }, 'Edit the text'),
-    h('p', { class: 'explain' }, `Sends ${link.method} with only the new text; the server keeps the other fields.${ifMatchNote(etag)}`),
+    h('p', { class: 'explain' }, `Sends ${link.method} with only the new text; the server keeps the other fields.${ifMatchNote(etag, 'note')}`),
     h('div', { class: 'field' }, h('label', { for: 'edit-text' }, 'Text'), h('textarea', { id: 'edit-text', name: 'text', rows: 4 }, note.text)),
     errors,
     h('button', { type: 'submit' }, 'Save text'),
@@ -108,7 +74,7 @@ function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: 
     h(
       'p',
       { class: 'explain', id: 'replace-help' },
-      `Sends ${link.method} with the full representation: id, text, createdAt and updatedAt must all be there. Change the text and send it back.${ifMatchNote(etag)}`,
+      `Sends ${link.method} with the full representation: id, text, createdAt and updatedAt must all be there. Change the text and send it back.${ifMatchNote(etag, 'note')}`,
     ),
     h(
       'div',
