@@ -9,6 +9,7 @@ import express, { type Express } from 'express';
 import { config } from './config';
 import { logger as processLogger, type Logger } from './logger';
 import { accessLog } from './middlewares/accessLog';
+import { apiVersion } from './middlewares/apiVersion';
 import { errorHandler } from './middlewares/errorHandler';
 import { verifyJsonDepth } from './middlewares/jsonDepth';
 import { notFound } from './middlewares/notFound';
@@ -64,6 +65,8 @@ export function createApp({
 
   // First, so that every answer (also a 413 from the body parser) has a request id, a log line and a timing.
   app.use(accessLog(logger, writeAccessLog));
+  // Then `API-Version` on every answer (errors, 404s, /client too) and the version a request asks for.
+  app.use(apiVersion);
 
   app.use(
     securityHeaders({
@@ -72,7 +75,7 @@ export function createApp({
       helmet: { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } },
       // The route table answers preflights, so OPTIONS on a path that does not exist is a 404.
       cors: {
-        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'Preference-Applied', 'Content-Location', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'Preference-Applied', 'Content-Location', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'API-Version'],
       },
     }),
   );

@@ -14,6 +14,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { logger } from './logger';
 import { problemBody } from './middlewares/errorHandler';
+import { CURRENT_VERSION } from './middlewares/apiVersion';
 import { AppError } from './utils/AppError';
 
 /** The server's limits (config.http). */
@@ -195,7 +196,8 @@ class ConnectionGuard {
 
 const guards = new WeakMap<http.Server, ConnectionGuard>();
 
-const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
+// Answers Express never sees carry the API version too (middlewares/apiVersion.ts).
+const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'API-Version': CURRENT_VERSION };
 
 /** Writes a problem+json answer through a ServerResponse (one Express never saw). */
 function writeProblem(res: http.ServerResponse, error: AppError): void {

@@ -10,6 +10,7 @@ import { Router } from 'express';
 import * as authHandlers from './handlers/authHandlers';
 import * as noteHandlers from './handlers/noteHandlers';
 import * as opsHandlers from './handlers/opsHandlers';
+import * as relHandlers from './handlers/relHandlers';
 import * as rootHandlers from './handlers/rootHandlers';
 import * as userHandlers from './handlers/userHandlers';
 import type { Logger } from './logger';
@@ -18,6 +19,7 @@ import { metricsAccess, type MetricsAccessSettings } from './middlewares/metrics
 import { mountMethodNotAllowed } from './middlewares/methodNotAllowed';
 import { createRateLimiters, type RateLimitSettings } from './middlewares/rateLimit';
 import { idempotencyKey } from './middlewares/idempotencyKey';
+import { negotiate } from './middlewares/negotiate';
 import { preconditions } from './middlewares/preconditions';
 import { acceptPatch, NOTE_PATCH_TYPES, PROFILE_PATCH_TYPES, requireJson, requirePatchBody } from './middlewares/requireJson';
 import { validate, validateByBodyType } from './middlewares/validate';
@@ -40,6 +42,9 @@ export interface RouterOptions {
 export function createRouter(options: RouterOptions): Router {
   const router = Router();
   const limit = createRateLimiters(options.rateLimits, options.logger);
+
+  // Every resource of the API is negotiated (JSON, HAL, HAL-FORMS; 406 otherwise) before its route runs.
+  for (const path of ['/', '/auth', '/users', '/users/:id', '/notes', '/notes/:id']) router.all(path, negotiate);
 
   router.route('/').get(rootHandlers.getRoot);
 
@@ -69,7 +74,7 @@ export function createRouter(options: RouterOptions): Router {
   const conditional = preconditions(options.requireIfMatch);
   router
     .route('/notes/:id')
-    .get(verifyToken, validateNote, noteHandlers.getNote)
+    .get(verifyToken, validateNote, validate(noteSchemas.getNote), noteHandlers.getNote)
     .put(requireJson, verifyToken, validateNote, conditional, validate(noteSchemas.replaceNote), noteHandlers.replaceNote)
     .patch(
       requirePatchBody(NOTE_PATCH_TYPES),
@@ -88,6 +93,10 @@ export function createRouter(options: RouterOptions): Router {
   router.route('/health').get(opsHandlers.getHealth);
   router.route('/ready').get(opsHandlers.getReady);
   router.route('/metrics').get(metricsAccess(options.metrics), opsHandlers.getMetrics);
+
+  // The documentation of our own link relations (static HTML, no token, not negotiated: there is no JSON of it).
+  router.route('/rels').get(relHandlers.listRels);
+  router.route('/rels/:rel').get(relHandlers.getRel);
 
   mountMethodNotAllowed(router, { '/notes/:id': acceptPatch(NOTE_PATCH_TYPES), '/users/:id': acceptPatch(PROFILE_PATCH_TYPES) });
   return router;

@@ -35,15 +35,25 @@ export function isConditional(p: Preconditions | undefined): boolean {
  * without it; then If-None-Match). If-Match compares strongly (the tags were parsed without weak
  * ones); If-None-Match weakly (its tags were parsed without `W/`; ours are strong).
  */
+/**
+ * The tag a representation's ETag stands for: `"<sha1>.hal.f-text"` → `"<sha1>"` (the HAL, HAL-FORMS
+ * and sparse variants carry the full JSON body's hash before the first dot; handlers/respond.ts).
+ */
+export function baseTag(tag: string): string {
+  const dot = tag.indexOf('.');
+  return dot === -1 ? tag : `${tag.slice(0, dot)}"`;
+}
+
 export function preconditionsHold(p: Preconditions | undefined, current: CurrentState): boolean {
   if (!p) return true;
+  const matches = (tags: string[]) => tags.some((tag) => baseTag(tag) === current.etag);
   if (p.ifMatch !== undefined) {
-    if (p.ifMatch !== '*' && !p.ifMatch.includes(current.etag)) return false;
+    if (p.ifMatch !== '*' && !matches(p.ifMatch)) return false;
   } else if (p.ifUnmodifiedSince !== undefined) {
     if (Math.floor(current.lastModified / 1000) * 1000 > p.ifUnmodifiedSince) return false;
   }
   // Step 3 (§13.2.2): on a write, a matching If-None-Match (any tag, or * for a resource that exists) fails.
-  if (p.ifNoneMatch !== undefined) return p.ifNoneMatch !== '*' && !p.ifNoneMatch.includes(current.etag);
+  if (p.ifNoneMatch !== undefined) return p.ifNoneMatch !== '*' && !matches(p.ifNoneMatch);
   return true;
 }
 

@@ -25,20 +25,33 @@ export function link(rel: string, href: string, method: HttpMethod = 'GET'): Lin
 
 /**
  * The href of a view of the notes collection: the parameters the caller gave, in one fixed
- * order, with `page` set when one is named, e.g. `/notes?q=trip&limit=2&page=3`.
+ * order, with `page` set when one is named, e.g. `/notes?q=trip&limit=2&page=3`. A cursor view
+ * (the query has a cursor, or `cursor` names one; `''` is the start) writes `cursor` last instead
+ * of `page`, e.g. `/notes?limit=7&cursor=eyJ2Ijox…`.
  */
-export function notesHref(query: ListQuery, page?: number): string {
+export function notesHref(query: ListQuery, page?: number, cursor?: string): string {
+  const at = cursor ?? (page === undefined ? query.cursor : undefined);
   const parts: string[] = [];
   for (const name of LIST_PARAMS) {
+    if (name === 'page' && at !== undefined) continue;
     const value = name === 'page' && page !== undefined ? page : query.given.includes(name) ? query[name] : undefined;
     if (value !== undefined) parts.push(`${name}=${encodeURIComponent(String(value))}`);
   }
+  if (at !== undefined) parts.push(`cursor=${encodeURIComponent(at)}`);
   return parts.length > 0 ? `${paths.notes()}?${parts.join('&')}` : paths.notes();
 }
 
 /** The RFC 6570 template a client fills to search, sort or resize pages of notes. */
 export function notesSearchLink(): Link {
   return { rel: 'search', href: `${paths.notes()}{?q,sort,order,limit}`, method: 'GET', templated: true };
+}
+
+/**
+ * The search template with both ways to move, page numbers and cursors (`cursor=` empty starts
+ * at the first note): what HAL and HAL-FORMS advertise; the JSON `search` link stays as it was.
+ */
+export function notesSearchLinkFull(): Link {
+  return { rel: 'search', href: `${paths.notes()}{?q,sort,order,limit,page,cursor}`, method: 'GET', templated: true };
 }
 
 /** The links of the entry point `/`: everything a client can start from. */
@@ -101,4 +114,43 @@ export function noteNotFoundLinks(): Link[] {
 /** The links every error response carries: back to the entry point. */
 export function errorLinks(): Link[] {
   return [link('root', paths.root())];
+}
+
+// --- Issue 13, part D: no dead ends. These links travel in the `Link` header (and HAL `_links`),
+// never in a JSON body, whose shape is frozen. ---
+
+/** The path of the documentation page of one of our link relations, or of their index. */
+export function relDocPath(rel?: string): string {
+  return rel === undefined ? '/rels' : `/rels/${encodeURIComponent(rel)}`;
+}
+
+/** The link to the caller's profile, which otherwise only a login's answer shows. */
+export function profileLink(userId: string): Link {
+  return link('profile', paths.user(userId));
+}
+
+/** What `/` adds for a caller with a valid token: their profile and their notes. */
+export function callerRootLinks(userId: string): Link[] {
+  return [profileLink(userId), link('notes', paths.notes())];
+}
+
+/** Links of a 401: how to get a token (log in), or an account to log in with (register). */
+export function unauthorizedLinks(): Link[] {
+  return [link('auth', paths.auth(), 'POST'), link('register', paths.users(), 'POST')];
+}
+
+/** Links of a registration's 201: log in next (the account has no token yet), and the new profile. */
+export function registeredLinks(userId: string): Link[] {
+  return [link('auth', paths.auth(), 'POST'), profileLink(userId)];
+}
+
+/**
+ * Links of a 405: the same resource once per method it allows, rel `self` (the target is the
+ * resource the request named; the method is what differs). `path` is the request's own path,
+ * with anything that may not stand in a URI reference percent-encoded, so it cannot break out
+ * of the header's `<…>`.
+ */
+export function allowedMethodLinks(path: string, methods: readonly HttpMethod[]): Link[] {
+  const href = path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => encodeURIComponent(c));
+  return methods.map((method) => link('self', href, method));
 }

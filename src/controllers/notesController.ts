@@ -17,7 +17,8 @@ import { DomainError } from '../utils/DomainError';
 import { isConditional, preconditionFailed, preconditionsHold, representationEtag, type Preconditions } from './conditionalWrites';
 import { noteItemLinks, noteLinks, notesCollectionLinks } from './hateoasController';
 import { isDuplicateKey, judgeStoredKey, keyContended, type IdempotencyKey } from './idempotency';
-import { paginate, type PageInfo } from './paginationController';
+import { cursorPaginate, paginate, type CursorPageInfo, type PageInfo } from './paginationController';
+import { decodeCursor, encodeCursor, type CursorPosition } from './cursor';
 
 /** A note as the API shows it (without links). */
 export interface NoteDTO {
@@ -30,10 +31,10 @@ export interface NoteDTO {
 /** A note with the links its owner may follow. */
 export type NoteView = NoteDTO & { links: Link[] };
 
-/** One page of the caller's notes, as `GET /notes` sends it. */
+/** One page of the caller's notes, as `GET /notes` sends it (a cursor view has a cursor instead of page numbers). */
 export interface NotesPage {
   notes: NoteView[];
-  page: PageInfo;
+  page: PageInfo | CursorPageInfo;
   links: Link[];
 }
 
@@ -114,16 +115,75 @@ export async function getNote(owner: string, id: string): Promise<NoteView> {
 /**
  * One page of `owner`'s notes: filter, then sort (ties by id), then skip/limit, all in the
  * database. The count and the page are two commands sent together, so the request waits for
- * one round trip's time; a page past the end comes back empty from the database.
+ * one round trip's time; a page past the end comes back empty from the database. With a
+ * `cursor`, the page starts from the cursor's position instead (listFromCursor).
  */
 export async function listNotes(owner: string, query: ListQuery): Promise<NotesPage> {
   const filter: Record<string, unknown> = { owner };
   if (query.q !== undefined) filter.text = { $regex: escapeRegex(query.q), $options: 'i' };
+  if (query.cursor !== undefined) return listFromCursor(owner, { ...query, cursor: query.cursor }, filter);
   const skip = (query.page - 1) * query.limit;
   const [total, docs] = await countAndPage(filter, sortSpec(query), skip, query.limit);
   const { page, links: pageMoves } = paginate(query, total);
   return {
     notes: docs.map((doc) => ({ ...toDTO(doc), links: noteItemLinks(doc.id) })),
+    page,
+    links: notesCollectionLinks(query, pageMoves),
+  };
+}
+
+/**
+ * The notes strictly beyond `at` when the list is walked ascending (or descending) by `field`
+ * then `seq`. The range on `field` is a top-level condition, so the database bounds its index
+ * scan with it (from `at`, not from the start of the owner's notes); `$or` only sorts out the
+ * ties at `at`'s own key.
+ */
+function beyond(field: string, at: CursorPosition, ascending: boolean): Record<string, unknown> {
+  return ascending
+    ? { [field]: { $gte: at.k }, $or: [{ [field]: { $gt: at.k } }, { seq: { $gt: at.i } }] }
+    : { [field]: { $lte: at.k }, $or: [{ [field]: { $lt: at.k } }, { seq: { $lt: at.i } }] };
+}
+
+/**
+ * One page of a cursor view (keyset paging): the `limit` notes after the cursor's position in
+ * the view's order (`next`), or before it (`prev`: walked backwards, then put back in order).
+ * Positions are (sort key, seq), never offsets, so inserts and deletes elsewhere in the list
+ * neither repeat nor skip a note that stays. One more note than the page is read to know
+ * whether notes lie further on; whether any lie behind is a one-note query from the cursor's
+ * position (inclusive). The total counts the whole view, without the cursor. Three plain
+ * commands sent together (not the batched `$facet`, whose planner takes no `$or`).
+ */
+async function listFromCursor(owner: string, query: ListQuery & { cursor: string }, filter: Record<string, unknown>): Promise<NotesPage> {
+  const cursor = query.cursor === '' ? undefined : decodeCursor(owner, query, query.cursor);
+  const forward = (cursor?.d ?? 'next') === 'next';
+  // The way the database walks: the view's order for `next`, reversed for `prev`.
+  const ascending = (query.order === 'asc') === forward;
+  const direction = ascending ? 1 : -1;
+  const sort = { [query.sort]: direction, seq: direction } as Record<string, 1 | -1>;
+  const projection = { ...NOTE_FIELDS, seq: 1 };
+  type Row = NoteDTO & { seq: number; createdAt: number; updatedAt: number };
+  const [total, rows, behind] = await Promise.all([
+    count(Note, filter),
+    findMany<Row>(Note, cursor ? { ...filter, ...beyond(query.sort, cursor, ascending) } : filter, { projection, sort, limit: query.limit + 1 }),
+    // Anything at or behind the cursor's own position: beyond (k, i ± 1) walking the other way, since seq is an integer.
+    cursor
+      ? findMany(Note, { ...filter, ...beyond(query.sort, { k: cursor.k, i: cursor.i + direction }, !ascending) }, { projection: { _id: 0, seq: 1 }, sort: { [query.sort]: -direction, seq: -direction } as Record<string, 1 | -1>, limit: 1 }).then((found) => found.length > 0)
+      : Promise.resolve(false),
+  ]);
+  const further = rows.length > query.limit;
+  const shown = rows.slice(0, query.limit);
+  if (!forward) shown.reverse();
+  const hasNext = forward ? further : behind;
+  const hasPrev = forward ? behind : further;
+  // The view's direction along seq; an empty page moves from just beside the cursor, so the cursor's own note is included.
+  const step = query.order === 'asc' ? 1 : -1;
+  const positionOf = (row: Row | undefined, fallback: number): CursorPosition => (row ? { k: row[query.sort], i: row.seq } : { k: cursor?.k ?? 0, i: (cursor?.i ?? 0) + fallback });
+  const { page, links: pageMoves } = cursorPaginate(query, total, {
+    prev: hasPrev ? encodeCursor(owner, query, positionOf(shown[0], step), 'prev') : undefined,
+    next: hasNext ? encodeCursor(owner, query, positionOf(shown[shown.length - 1], -step), 'next') : undefined,
+  });
+  return {
+    notes: shown.map((doc) => ({ ...toDTO(doc), links: noteItemLinks(doc.id) })),
     page,
     links: notesCollectionLinks(query, pageMoves),
   };

@@ -34,3 +34,21 @@ export function paginate(query: ListQuery, totalItems: number): { page: PageInfo
   }
   return { page, links };
 }
+
+/** The page block of a cursor view: no page numbers, the cursor it was asked with (`''`: the start). */
+export interface CursorPageInfo {
+  limit: number;
+  totalItems: number;
+  cursor: string;
+}
+
+/**
+ * The page block of a cursor view and its moves: first (`cursor=`) always, prev/next (with the
+ * cursors given, each only when notes lie that way); each keeps the caller's q, sort, order and limit.
+ */
+export function cursorPaginate(query: ListQuery & { cursor: string }, totalItems: number, moves: { prev?: string; next?: string }): { page: CursorPageInfo; links: Link[] } {
+  const links: Link[] = [link('first', notesHref(query, undefined, ''))];
+  if (moves.prev !== undefined) links.push(link('prev', notesHref(query, undefined, moves.prev)));
+  if (moves.next !== undefined) links.push(link('next', notesHref(query, undefined, moves.next)));
+  return { page: { limit: query.limit, totalItems, cursor: query.cursor }, links };
+}

@@ -1,24 +1,27 @@
 /** `/notes` and `/notes/{id}`: the caller's notes. Each handler makes one controller call. */
 import type { Request, Response } from 'express';
-import { paths } from '../controllers/hateoasController';
+import { paths, profileLink } from '../controllers/hateoasController';
 import * as notes from '../controllers/notesController';
 import { PAGE_RELS } from '../controllers/paginationController';
 import type { Operation } from 'fast-json-patch';
 import { representationEtag } from '../controllers/conditionalWrites';
 import { fingerprintOf } from '../controllers/idempotency';
+import { formatOf } from '../middlewares/negotiate';
 import { acceptPatch, bodyTypeOf, NOTE_PATCH_TYPES } from '../middlewares/requireJson';
 import { callerOf, idempotencyKeyOf, inputOf, noteIdOf, preconditionsOf } from '../requestContext';
 import * as noteSchemas from '../schemas/noteSchemas';
 import { AppError } from '../utils/AppError';
-import { sendRepresentation, sendWritten, setLinkHeader } from './respond';
+import { addLinks, sendRepresentation, sendWritten, setLinkHeader } from './respond';
 
-/** GET /notes — one page of the caller's notes, filtered and sorted before paging. */
+/** GET /notes — one page of the caller's notes, filtered and sorted before paging; `fields` trims each note (respond.ts). */
 export async function listNotes(req: Request, res: Response): Promise<void> {
   const { query } = inputOf(res, noteSchemas.listNotes);
   const list = await notes.listNotes(callerOf(res).id, query);
   res.setHeader('X-Total-Count', String(list.page.totalItems));
   setLinkHeader(res, list.links, PAGE_RELS);
-  sendRepresentation(req, res, list, { isPrivate: true });
+  // The profile link (issue 13) only where the body is HAL: today's JSON answer promises no Link header but the page moves.
+  if (formatOf(res) !== 'json') addLinks(res, [profileLink(callerOf(res).id)]);
+  sendRepresentation(req, res, list, { isPrivate: true, fields: query.fields });
 }
 
 /**
@@ -40,11 +43,13 @@ export async function createNote(req: Request, res: Response): Promise<void> {
   sendWritten(req, res, true, { representation: note, etag: representationEtag(note), location: paths.note(note.id) });
 }
 
-/** GET /notes/{id} — the note, cacheable; `Accept-Patch` names the PATCH formats it takes. */
+/** GET /notes/{id} — the note, cacheable (`fields` trims it: respond.ts); `Accept-Patch` names the PATCH formats it takes. */
 export async function getNote(req: Request, res: Response): Promise<void> {
+  const { query } = inputOf(res, noteSchemas.getNote);
   const note = await notes.getNote(callerOf(res).id, noteIdOf(res));
   res.setHeader('Accept-Patch', acceptPatch(NOTE_PATCH_TYPES));
-  sendRepresentation(req, res, note, { isPrivate: true, lastModified: note.updatedAt });
+  addLinks(res, [profileLink(callerOf(res).id)]); // issue 13: no dead ends (Link header; HAL `_links`)
+  sendRepresentation(req, res, note, { isPrivate: true, lastModified: note.updatedAt, fields: query.fields });
 }
 
 function sendWrittenNote(req: Request, res: Response, result: notes.WrittenNote): void {

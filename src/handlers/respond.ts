@@ -1,38 +1,70 @@
 /**
- * Sends JSON: a cacheable representation (ETag over the exact bytes, Cache-Control, optional
- * Last-Modified and Vary, then 304 when the request's validators show the client's copy is
- * current), or a plain JSON answer. The body is serialized once and written straight to the
- * response with the headers Express's `res.json`/`res.send` would set (`Content-Type:
- * application/json; charset=utf-8`, `Content-Length`, in that order); nothing else of theirs
- * applies here: Express's own ETag is off, and its freshness check could only agree with the one
- * made here, which sees the same validators.
+ * Sends representations: a cacheable one (ETag, Cache-Control, optional Last-Modified and Vary,
+ * then 304 when the request's validators show the client's copy is current), or a plain answer.
+ * The body is serialized once and written straight to the response with the headers Express's
+ * `res.json`/`res.send` would set (`Content-Type`, `Content-Length`, in that order); Express's own
+ * ETag is off.
+ *
+ * Issue 13: the body goes out in the negotiated format (middlewares/negotiate.ts): JSON exactly
+ * as before, or HAL / HAL-FORMS rendered from it (hal.ts); `fields` trims notes (sparse
+ * fieldsets). The ETag is always the hash of the full default JSON body, with a suffix inside
+ * the quotes naming the variant (`"<sha1>.hal"`, `"<sha1>.hal-forms"`, `".f-text+updatedAt"`),
+ * so each representation has its own validator and a conditional write can compare the part
+ * before the first dot with the resource's current state whatever representation the client holds.
  */
 import type { Request, Response } from 'express';
 import { cacheHeaders, isNotModified } from '../controllers/cachingController';
+import { projectNote, projectPage, type FieldSelection } from '../controllers/fields';
+import { formatOf, MEDIA_TYPES, type Format } from '../middlewares/negotiate';
 import type { Link } from '../types/hypermedia';
+import { IANA_RELS, render } from './hal';
 
-/** How a representation may be cached. */
+/** How a representation may be cached, and which of its variants goes out. */
 export interface RepresentationOptions {
   /** Epoch ms of the last change; only for single resources (a collection's date cannot see deletes). */
   lastModified?: number;
   /** Per-user representations vary with `Authorization` and are private. */
   isPrivate: boolean;
+  /** A sparse fieldset: the members of each note to send (the payload is the full representation). */
+  fields?: FieldSelection;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** The ETag of a variant: the full JSON body's ETag with the variant's suffix inside the quotes. */
+export function variantEtag(jsonEtag: string, format: Format, fields?: FieldSelection): string {
+  let suffix = format === 'json' ? '' : `.${format}`;
+  if (fields) suffix += `.f-${fields.join('+')}`;
+  return suffix === '' ? jsonEtag : `${jsonEtag.slice(0, -1)}${suffix}"`;
+}
 
-/** Writes a serialized JSON body with its type and length; a HEAD request gets the headers only. */
-function writeJson(req: Request, res: Response, body: string): void {
-  res.setHeader('Content-Type', JSON_TYPE);
+/** Writes a serialized body with its type and length; a HEAD request gets the headers only. */
+function writeBody(req: Request, res: Response, body: string, type: string): void {
+  res.setHeader('Content-Type', `${type}; charset=utf-8`);
   res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'));
   if (req.method === 'HEAD') res.end();
   else res.end(body, 'utf8');
 }
 
-/** Answers 200 with the JSON body, or 304 without it when the request's validators match. */
+/** The body as the negotiated format shows it, serialized. */
+function serialize(res: Response, payload: unknown, format: Format): string {
+  return JSON.stringify(format === 'json' ? payload : render(payload, format, extraLinksOf(res)));
+}
+
+/** A note or a page of notes trimmed to the selected fields. */
+function project(payload: unknown, fields: FieldSelection): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload;
+  return Array.isArray((payload as { notes?: unknown }).notes)
+    ? projectPage(payload as Parameters<typeof projectPage>[0], fields)
+    : projectNote(payload as Parameters<typeof projectNote>[0], fields);
+}
+
+/** Answers 200 with the representation, or 304 without it when the request's validators match. */
 export function sendRepresentation(req: Request, res: Response, payload: unknown, options: RepresentationOptions): void {
-  const body = JSON.stringify(payload);
-  const headers = cacheHeaders(body, options);
+  const format = formatOf(res);
+  const full = JSON.stringify(payload);
+  const shown = options.fields ? project(payload, options.fields) : payload;
+  const body = format === 'json' && !options.fields ? full : serialize(res, shown, format);
+  const headers = cacheHeaders(full, options);
+  headers.ETag = variantEtag(headers.ETag, format, options.fields);
   res.statusCode = 200;
   res.setHeader('ETag', headers.ETag);
   res.setHeader('Cache-Control', headers['Cache-Control']);
@@ -47,14 +79,15 @@ export function sendRepresentation(req: Request, res: Response, payload: unknown
     res.end();
     return;
   }
-  writeJson(req, res, body);
+  writeBody(req, res, body, MEDIA_TYPES[format]);
 }
 
-/** Answers with a JSON body (not cacheable), e.g. 201 with the created resource; `headers` come first. */
+/** Answers with a body in the negotiated format (not cacheable), e.g. 201 with the created resource; `headers` come first. */
 export function sendJson(req: Request, res: Response, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   res.statusCode = status;
   for (const name in headers) res.setHeader(name, headers[name]);
-  writeJson(req, res, JSON.stringify(payload));
+  const format = formatOf(res);
+  writeBody(req, res, serialize(res, payload, format), MEDIA_TYPES[format]);
 }
 
 /** Writes the links with these rels into an RFC 8288 `Link` header (nothing when there are none). */
@@ -98,7 +131,7 @@ export function sendWritten(req: Request, res: Response, created: boolean, outco
   const preference = preferredReturn(req);
   res.vary('Prefer');
   if (preference) res.setHeader('Preference-Applied', `return=${preference}`);
-  res.setHeader('ETag', outcome.etag);
+  res.setHeader('ETag', variantEtag(outcome.etag, formatOf(res)));
   const withBody = created ? preference !== 'minimal' : preference === 'representation';
   if (created) res.setHeader('Location', outcome.location);
   if (!withBody) {
@@ -108,9 +141,6 @@ export function sendWritten(req: Request, res: Response, created: boolean, outco
   if (!created) res.setHeader('Content-Location', outcome.location);
   sendJson(req, res, created ? 201 : 200, outcome.representation);
 }
-
-/** Relation types registered with IANA that the API uses as they are; every other rel is ours (`/rels/{rel}`). */
-export const IANA_RELS: ReadonlySet<string> = new Set(['self', 'first', 'prev', 'next', 'last', 'search', 'edit', 'item', 'describedby', 'service-desc', 'service-doc']);
 
 /** The links a response carries beyond its JSON body, by response (HAL puts them into `_links`). */
 const extraLinks = new WeakMap<Response, Link[]>();
@@ -136,5 +166,7 @@ export function addLinks(res: Response, links: readonly Link[]): void {
     const title = l.method !== 'GET' ? `; title="${l.method}"` : '';
     return `<${l.href}>; rel="${rel}"${title}`;
   });
-  res.append('Link', values.join(', '));
+  // One header value, as `res.links` (setLinkHeader) reads and extends it.
+  const previous = res.getHeader('Link');
+  res.setHeader('Link', previous ? `${String(previous)}, ${values.join(', ')}` : values.join(', '));
 }

@@ -1,6 +1,6 @@
 /** `/users` and `/users/{id}`: registration and the caller's profile (read, change, delete). */
 import type { Request, Response } from 'express';
-import { paths } from '../controllers/hateoasController';
+import { paths, registeredLinks } from '../controllers/hateoasController';
 import { representationEtag } from '../controllers/conditionalWrites';
 import { fingerprintOf } from '../controllers/idempotency';
 import * as users from '../controllers/usersController';
@@ -8,7 +8,7 @@ import { auditAccountDeleted, auditPasswordChanged } from '../middlewares/audit'
 import { acceptPatch, bodyTypeOf, PROFILE_PATCH_TYPES } from '../middlewares/requireJson';
 import { callerOf, idempotencyKeyOf, inputOf, preconditionsOf } from '../requestContext';
 import * as userSchemas from '../schemas/userSchemas';
-import { sendRepresentation, sendWritten } from './respond';
+import { addLinks, sendRepresentation, sendWritten } from './respond';
 
 /**
  * POST /users — 201 with Location and the new profile (`Prefer: return=minimal`: no body). With an
@@ -24,6 +24,7 @@ export async function register(req: Request, res: Response): Promise<void> {
     profile = result.profile;
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
   }
+  addLinks(res, registeredLinks(profile.id)); // the body (frozen) links to /notes, which needs a token: log in first
   sendWritten(req, res, true, { representation: profile, etag: representationEtag(profile), location: paths.user(profile.id) });
 }
 

@@ -10,7 +10,10 @@ import { errorLinks, noteNotFoundLinks } from '../controllers/hateoasController'
 import { AppError, type FieldError } from '../utils/AppError';
 import { BusyError } from '../utils/BusyError';
 import { DomainError } from '../utils/DomainError';
+import { problemLinks } from '../handlers/hal';
+import { addLinks, extraLinksOf } from '../handlers/respond';
 import { auditProblem } from './audit';
+import { formatOf } from './negotiate';
 import { capFieldErrors } from './validate';
 
 /** The JSON body of a problem response. */
@@ -48,6 +51,9 @@ function fromDomainError(err: DomainError): AppError {
       return new AppError(422, err.message, { errors: err.details.errors && capFieldErrors(err.details.errors.map((e) => ({ in: 'body', ...e }))) });
     case 'forbidden':
       return new AppError(403, err.message);
+    case 'invalid':
+      // A request value that passed its schema but not a check only the domain can make (a cursor's signature).
+      return new AppError(400, err.message, { errors: err.details.errors && capFieldErrors(err.details.errors.map((e) => ({ in: 'query', ...e }))) });
     case 'conflict': {
       const field = err.details.field;
       return new AppError(409, err.message, { errors: field ? [{ in: 'body', name: field, message: 'is already taken' }] : undefined });
@@ -139,10 +145,15 @@ export function problemBody(error: AppError): ProblemBody {
   };
 }
 
-/** Writes a problem+json response for an AppError. */
+/** Writes a problem+json response for an AppError; its links in HAL style when HAL was negotiated (issue 13). */
 export function sendProblem(res: Response, error: AppError): void {
   if (error.headers) res.set(error.headers);
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(problemBody(error)));
+  const body: Record<string, unknown> = { ...problemBody(error) };
+  if (formatOf(res) !== 'json') {
+    delete body.links;
+    body._links = problemLinks(error.links ?? errorLinks(), extraLinksOf(res));
+  }
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /** Express error middleware: the last one in the chain. */
@@ -153,5 +164,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   }
   const appError = toAppError(err);
   auditProblem(req, appError, err); // every 5xx and every refused token, with the request id
+  // Issue 13, part D: links beyond the frozen JSON body (a 401's auth/register, a 405's allowed methods) go into the Link header and HAL `_links`.
+  if (appError.extraLinks) addLinks(res, appError.extraLinks);
   sendProblem(res, appError);
 };

@@ -6,6 +6,8 @@
  * and it is a 404 like any other method.
  */
 import type { RequestHandler, Router } from 'express';
+import { allowedMethodLinks } from '../controllers/hateoasController';
+import { HTTP_METHODS } from '../types/hypermedia';
 import { AppError } from '../utils/AppError';
 
 /** The `Allow` value for a set of declared methods: HEAD comes with GET (Express serves it), OPTIONS with every path. */
@@ -17,10 +19,15 @@ export function allowHeader(methods: Iterable<string>): string {
   return [...set].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(', ');
 }
 
-/** A handler answering 405 with the given `Allow`. */
+/**
+ * A handler answering 405 with the given `Allow`, linking (Link header) to the path once per
+ * allowed method, rel `self` with the method as the link's title. HEAD and OPTIONS are left out:
+ * every client knows them, and a link's method is one of HTTP_METHODS.
+ */
 export function methodNotAllowed(allow: string): RequestHandler {
+  const methods = HTTP_METHODS.filter((m) => allow.split(', ').includes(m));
   return (req, _res, next) => {
-    next(new AppError(405, `${req.method} is not allowed here. Allowed: ${allow}.`, { headers: { Allow: allow } }));
+    next(new AppError(405, `${req.method} is not allowed here. Allowed: ${allow}.`, { headers: { Allow: allow }, extraLinks: allowedMethodLinks(req.path, methods) }));
   };
 }
 

@@ -4,16 +4,24 @@
  */
 import type { RequestHandler } from 'express';
 import { checkAccessToken, type TokenCheck } from '../controllers/authController';
+import { unauthorizedLinks } from '../controllers/hateoasController';
 import { setContext } from '../requestContext';
 import { AppError } from '../utils/AppError';
 
 /** The API's one authentication challenge (RFC 6750 §3), sent with every 401. */
 export const BEARER_CHALLENGE = 'Bearer realm="thunder-notes"';
 
+/** A 401 with its challenge, linking (in the Link header, not the frozen body) to where a token or an account comes from. */
 function unauthorized(detail: string, invalidToken: boolean): AppError {
   return new AppError(401, detail, {
     headers: { 'WWW-Authenticate': invalidToken ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE },
+    extraLinks: unauthorizedLinks(),
   });
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other form. */
+export function bearerTokenOf(header: string): string | undefined {
+  return /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
 }
 
 /** What a refused token's 401 says, by the reason. */
@@ -29,9 +37,9 @@ export const verifyToken: RequestHandler = async (req, res, next) => {
   if (header === undefined) {
     throw unauthorized('Authentication required: send Authorization: Bearer <token> (from POST /auth).', false);
   }
-  const match = /^Bearer +([^\s]+) *$/i.exec(header);
-  if (!match) throw unauthorized('The Authorization header must have the form "Bearer <token>".', true);
-  const check = await checkAccessToken(match[1]);
+  const token = bearerTokenOf(header);
+  if (token === undefined) throw unauthorized('The Authorization header must have the form "Bearer <token>".', true);
+  const check = await checkAccessToken(token);
   if (!check.ok) throw unauthorized(REFUSALS[check.reason], true);
   setContext(res, 'caller', check.caller);
   next();

@@ -1,11 +1,24 @@
 /** Request schemas of `/notes` and `/notes/{id}`. */
 import { z } from 'zod';
+import { parseFields } from '../controllers/fields';
 import { bodyObject, noteText, requiredNumber, requiredString } from './common';
 
 /** A query parameter given at most once, as a string (`q[]=x` or `q[$gt]=` are arrays/objects). */
 function singleString() {
   // `?q=a&q=b` and `?q[]=a` both arrive as arrays; neither is one plain value.
   return z.string({ error: (issue) => (Array.isArray(issue.input) ? 'must be given once, as a plain value (not repeated or array-shaped)' : 'must be a single string') });
+}
+
+/** `fields=text,updatedAt` (sparse fieldsets): once, non-empty, known names only; the selection in canonical order. */
+function fieldsParam() {
+  return singleString()
+    .transform((value, ctx) => {
+      const parsed = parseFields(value);
+      if (parsed.ok) return parsed.fields;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    })
+    .optional();
 }
 
 /** A positive integer written as plain decimal digits, within [min, max]. */
@@ -20,15 +33,17 @@ function positiveIntParam(min: number, max: number, what: string) {
 export const SORT_FIELDS = ['createdAt', 'updatedAt'] as const;
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 100;
+/** Longest `cursor` accepted; the API's own cursors are about 120 characters. */
+export const MAX_CURSOR_LENGTH = 512;
 
 /** The list parameters, in the order links write them. */
-export const LIST_PARAMS = ['q', 'sort', 'order', 'limit', 'page'] as const;
+export const LIST_PARAMS = ['q', 'sort', 'order', 'limit', 'page', 'fields'] as const;
 
 /** One of the list parameters. */
 export type ListParam = (typeof LIST_PARAMS)[number];
 
 /**
- * GET /notes: q, sort, order, limit, page; other parameters are ignored. The output is the one
+ * GET /notes: q, sort, order, limit, page or cursor (not both); other parameters are ignored. The output is the one
  * shape of a list query, from here to the database and into the links: every default filled
  * in (updatedAt, asc, 10 per page, page 1), an empty `q` meaning no filter, and `given` naming
  * the parameters the caller wrote, which links repeat.
@@ -41,6 +56,14 @@ export const listNotes = {
       order: singleString().pipe(z.enum(['asc', 'desc'], 'must be asc or desc')).optional(),
       limit: positiveIntParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`),
       page: positiveIntParam(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1'),
+      fields: fieldsParam(),
+      // Opaque (controllers/cursor.ts checks it against its signature); here only its size is bounded.
+      cursor: singleString().max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`).optional(),
+    })
+    .superRefine((raw, ctx) => {
+      if (raw.cursor === undefined || raw.page === undefined) return;
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'cannot be combined with page (cursor paging and page numbers are two ways to move)' });
+      ctx.addIssue({ code: 'custom', path: ['page'], message: 'cannot be combined with cursor' });
     })
     .transform((raw) => ({
       q: raw.q === '' ? undefined : raw.q,
@@ -48,12 +71,20 @@ export const listNotes = {
       order: raw.order ?? 'asc',
       limit: raw.limit ?? DEFAULT_LIMIT,
       page: raw.page ?? 1,
+      // Only when given, so a ListQuery written without it (tests, other callers) stays complete.
+      ...(raw.fields && { fields: raw.fields }),
+      ...(raw.cursor !== undefined && { cursor: raw.cursor }),
       given: LIST_PARAMS.filter((name) => raw[name] !== undefined && raw[name] !== ''),
     })),
 };
 
 /** A validated list query with its defaults. */
 export type ListQuery = z.output<typeof listNotes.query>;
+
+/** GET /notes/{id}: `fields` only; other parameters are ignored. */
+export const getNote = {
+  query: z.object({ fields: fieldsParam() }),
+};
 
 /** POST /notes. */
 export const createNote = {

@@ -17,6 +17,8 @@ export interface AppErrorOptions {
   errors?: FieldError[];
   links?: Link[];
   headers?: Record<string, string>;
+  /** Links for the `Link` header (and HAL `_links`) only: the JSON problem body keeps `links` as it is (issue 13). */
+  extraLinks?: Link[];
 }
 
 /** An HTTP error with a status, a human-readable detail and optional field errors and links. */
@@ -26,6 +28,7 @@ export class AppError extends Error {
   readonly errors?: FieldError[];
   readonly links?: Link[];
   readonly headers?: Record<string, string>;
+  readonly extraLinks?: Link[];
 
   constructor(status: number, detail: string, options: AppErrorOptions = {}) {
     super(detail);
@@ -35,5 +38,6 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.links = options.links;
     this.headers = options.headers;
+    this.extraLinks = options.extraLinks;
   }
 }

@@ -4,7 +4,7 @@
  */
 
 /** The kinds of failure the domain knows. */
-export type DomainErrorKind = 'not-found' | 'conflict' | 'precondition-failed' | 'unprocessable' | 'forbidden';
+export type DomainErrorKind = 'not-found' | 'conflict' | 'precondition-failed' | 'unprocessable' | 'forbidden' | 'invalid';
 
 /** Which resource is missing, or which field collides with an existing value. */
 export interface DomainErrorDetails {
@@ -13,7 +13,7 @@ export interface DomainErrorDetails {
   /** precondition-failed: the resource's current ETag. */
   etag?: string;
   /** unprocessable: which members of the request's body are wrong, and why. */
-  errors?: Array<{ name: string; message: string; in?: 'body' | 'header' }>;
+  errors?: Array<{ name: string; message: string; in?: 'body' | 'header' | 'query' }>;
 }
 
 /**

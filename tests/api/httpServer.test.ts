@@ -85,6 +85,7 @@ function expectProblemResponse(raw: string, status: number): Record<string, unkn
   const res = parse(raw);
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  expect(res.headers['api-version']).toBe('1'); // issue 13: every response names the version, also Node's own
   expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
   const body = JSON.parse(res.body) as Record<string, unknown>;
   expect(body).toMatchObject({ type: 'about:blank', status, links: [{ rel: 'root', href: '/', method: 'GET' }] });
