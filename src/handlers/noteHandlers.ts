@@ -13,6 +13,9 @@ import * as noteSchemas from '../schemas/noteSchemas';
 import { AppError } from '../utils/AppError';
 import { addLinks, sendRepresentation, sendWritten, setLinkHeader } from './respond';
 
+/** `Accept-Patch` of a note: the three PATCH formats. */
+const NOTE_ACCEPT_PATCH = acceptPatch(NOTE_PATCH_TYPES);
+
 /** GET /notes — one page of the caller's notes, filtered and sorted before paging; `fields` trims each note (respond.ts). */
 export async function listNotes(req: Request, res: Response): Promise<void> {
   const { query } = inputOf(res, noteSchemas.listNotes);
@@ -47,7 +50,7 @@ export async function createNote(req: Request, res: Response): Promise<void> {
 export async function getNote(req: Request, res: Response): Promise<void> {
   const { query } = inputOf(res, noteSchemas.getNote);
   const note = await notes.getNote(callerOf(res).id, noteIdOf(res));
-  res.setHeader('Accept-Patch', acceptPatch(NOTE_PATCH_TYPES));
+  res.setHeader('Accept-Patch', NOTE_ACCEPT_PATCH);
   addLinks(res, [profileLink(callerOf(res).id)]); // issue 13: no dead ends (Link header; HAL `_links`)
   sendRepresentation(req, res, note, { isPrivate: true, lastModified: note.updatedAt, fields: query.fields });
 }

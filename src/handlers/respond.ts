@@ -70,7 +70,9 @@ export function sendRepresentation(req: Request, res: Response, payload: unknown
   res.setHeader('Cache-Control', headers['Cache-Control']);
   if (headers['Last-Modified'] !== undefined) res.setHeader('Last-Modified', headers['Last-Modified']);
   if (options.isPrivate) {
-    if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Authorization');
+    const vary = res.getHeader('Vary');
+    if (vary === undefined) res.setHeader('Vary', 'Authorization');
+    else if (vary === 'Accept') res.setHeader('Vary', 'Accept, Authorization'); // the usual case, without parsing
     else res.vary('Authorization');
   }
   // Weak If-None-Match comparison, lists, `*`, If-Modified-Since only without If-None-Match.

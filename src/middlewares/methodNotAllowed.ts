@@ -9,6 +9,7 @@ import type { RequestHandler, Router } from 'express';
 import { allowedMethodLinks } from '../controllers/hateoasController';
 import { HTTP_METHODS } from '../types/hypermedia';
 import { AppError } from '../utils/AppError';
+import { preferFormat } from './negotiate';
 
 /** The `Allow` value for a set of declared methods: HEAD comes with GET (Express serves it), OPTIONS with every path. */
 export function allowHeader(methods: Iterable<string>): string {
@@ -61,6 +62,6 @@ export function mountMethodNotAllowed(router: Router, acceptPatch: Record<string
   for (const [path, methods] of methodsByPath) {
     const allow = allowHeader(methods);
     router.options(path, optionsAnswer(allow, methods.has('patch') ? acceptPatch[path] : undefined));
-    router.all(path, methodNotAllowed(allow));
+    router.all(path, preferFormat, methodNotAllowed(allow));
   }
 }

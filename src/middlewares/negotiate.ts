@@ -31,21 +31,38 @@ export function formatOf(res: Response): Format {
   return formats.get(res) ?? 'json';
 }
 
-/** Chooses the representation from Accept; 406 when none of the API's is acceptable. */
-export const negotiate: RequestHandler = (req, res, next) => {
-  // OPTIONS (and CORS preflights) say what the path allows, whatever the Accept.
-  if (req.method === 'OPTIONS') {
-    next();
-    return;
-  }
-  res.vary('Accept');
+/** The format Accept chooses, 'none' when it allows none of the API's; no Accept and `*\/*` are JSON without parsing. */
+function chosenFormat(req: Parameters<RequestHandler>[0]): Format | 'none' {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
   // apiVersion (mounted first, app.ts) has taken Accept's `version` parameters out already.
   const chosen = accepts(req).type(TYPES);
-  if (typeof chosen !== 'string') {
+  return typeof chosen === 'string' ? (BY_TYPE.get(chosen) ?? 'json') : 'none';
+}
+
+/** Adds Accept to Vary (set directly when Vary is still empty: the common case, without parsing it). */
+function varyOnAccept(res: Response): void {
+  if (res.getHeader('Vary') === undefined) res.setHeader('Vary', 'Accept');
+  else res.vary('Accept');
+}
+
+/** For answers that are errors whatever the Accept (405): the format of their links when Accept names one, never a 406. */
+export const preferFormat: RequestHandler = (req, res, next) => {
+  varyOnAccept(res);
+  const format = chosenFormat(req);
+  if (format !== 'none') formats.set(res, format);
+  next();
+};
+
+/** Chooses the representation from Accept; 406 when none of the API's is acceptable. */
+export const negotiate: RequestHandler = (req, res, next) => {
+  varyOnAccept(res);
+  const chosen = chosenFormat(req);
+  if (chosen === 'none') {
     throw new AppError(406, `This resource is available as ${TYPES.join(', ')}; the request's Accept allows none of them.`, {
       errors: [{ in: 'header', name: 'Accept', message: `must allow one of ${TYPES.join(', ')}` }],
     });
   }
-  formats.set(res, BY_TYPE.get(chosen) ?? 'json');
+  formats.set(res, chosen);
   next();
 };

@@ -39,6 +39,21 @@ describe('validate', () => {
     expect(inputOf(res, noteSchemas.listNotes).query).toEqual({ q: undefined, sort: 'updatedAt', order: 'asc', limit: 5, page: 1, given: ['limit'] });
   });
 
+  it('a query-only endpoint asked without a query string shares one frozen parse of no parameters; with one, it parses', () => {
+    const check = validate(noteSchemas.listNotes);
+    const [a, b, c] = [fakeRes().res, fakeRes().res, fakeRes().res];
+
+    check(fakeReq({ url: '/notes', query: {} }), a, fakeNext());
+    check(fakeReq({ url: '/notes', query: {} }), b, fakeNext());
+    check(fakeReq({ url: '/notes?limit=3', query: { limit: '3' } }), c, fakeNext());
+
+    const first = inputOf(a, noteSchemas.listNotes).query;
+    expect(first).toEqual({ q: undefined, sort: 'updatedAt', order: 'asc', limit: 10, page: 1, given: [] });
+    expect(inputOf(b, noteSchemas.listNotes).query).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.given)).toBe(true);
+    expect(inputOf(c, noteSchemas.listNotes).query.limit).toBe(3);
+  });
+
   it('collects errors from every part into one 400', () => {
     const schemas = { ...noteSchemas.listNotes, ...noteSchemas.createNote };
     const next = fakeNext();
