@@ -18,23 +18,12 @@ export const MAX_ENTITY_TAGS = 50;
 // An entity tag (RFC 9110 §8.8.3): optional W/ then a quoted string of etagc characters.
 const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
 
-/** The strong tags of an `If-Match` value ('*' for any), or undefined when it is malformed. Weak tags never match (strong comparison) and are dropped. */
-export function parseIfMatch(value: string): '*' | string[] | undefined {
-  const trimmed = value.trim();
-  if (trimmed === '*') return '*';
-  const parts = trimmed.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (parts.length === 0 || parts.length > MAX_ENTITY_TAGS) return undefined;
-  const strong: string[] = [];
-  for (const part of parts) {
-    const m = ENTITY_TAG.exec(part);
-    if (!m) return undefined;
-    if (!m[1]) strong.push(part);
-  }
-  return strong;
-}
-
-/** The opaque tags of an `If-None-Match` value ('*' for any), weak or strong alike (weak comparison), or undefined when it is malformed. */
-export function parseIfNoneMatch(value: string): '*' | string[] | undefined {
+/**
+ * The tags of an entity-tag list ('*' for any), or undefined when it is malformed. `strong`
+ * (If-Match, strong comparison): weak tags can never match and are dropped. Otherwise
+ * (If-None-Match, weak comparison): every tag, its `W/` removed.
+ */
+function parseEntityTags(value: string, strong: boolean): '*' | string[] | undefined {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
   const parts = trimmed.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -43,7 +32,8 @@ export function parseIfNoneMatch(value: string): '*' | string[] | undefined {
   for (const part of parts) {
     const m = ENTITY_TAG.exec(part);
     if (!m) return undefined;
-    tags.push(`"${m[2]}"`);
+    if (!strong) tags.push(`"${m[2]}"`);
+    else if (!m[1]) tags.push(part);
   }
   return tags;
 }
@@ -56,30 +46,23 @@ function parseHttpDate(value: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** The tags of an If-Match (strong) or If-None-Match header; 400 naming the header when it is malformed. */
+function tagsOrRefuse(value: string, header: 'If-Match' | 'If-None-Match', hint: string): '*' | string[] {
+  const tags = parseEntityTags(value, header === 'If-Match');
+  if (tags !== undefined) return tags;
+  throw new AppError(400, `${header} must be * or a comma-separated list of at most ${MAX_ENTITY_TAGS} quoted entity tags${hint}.`, {
+    errors: [{ in: 'header', name: header, message: 'is not * or a list of entity tags' }],
+  });
+}
+
 /** Reads the write's preconditions into the request context; 400 for a malformed If-Match, 428 when required and missing. */
 export function preconditions(required: boolean): RequestHandler {
   return (req, res, next) => {
     const found: Preconditions = {};
     const ifMatch = req.headers['if-match'];
-    if (ifMatch !== undefined) {
-      const tags = parseIfMatch(ifMatch);
-      if (tags === undefined) {
-        throw new AppError(400, `If-Match must be * or a comma-separated list of at most ${MAX_ENTITY_TAGS} quoted entity tags, as the ETag header gives them.`, {
-          errors: [{ in: 'header', name: 'If-Match', message: 'is not * or a list of entity tags' }],
-        });
-      }
-      found.ifMatch = tags;
-    }
+    if (ifMatch !== undefined) found.ifMatch = tagsOrRefuse(ifMatch, 'If-Match', ', as the ETag header gives them');
     const noneMatch = req.headers['if-none-match'];
-    if (noneMatch !== undefined) {
-      const tags = parseIfNoneMatch(noneMatch);
-      if (tags === undefined) {
-        throw new AppError(400, `If-None-Match must be * or a comma-separated list of at most ${MAX_ENTITY_TAGS} quoted entity tags.`, {
-          errors: [{ in: 'header', name: 'If-None-Match', message: 'is not * or a list of entity tags' }],
-        });
-      }
-      found.ifNoneMatch = tags;
-    }
+    if (noneMatch !== undefined) found.ifNoneMatch = tagsOrRefuse(noneMatch, 'If-None-Match', '');
     const since = req.headers['if-unmodified-since'];
     if (since !== undefined) {
       const ms = parseHttpDate(since);
