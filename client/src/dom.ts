@@ -1,6 +1,6 @@
 /** A small element builder, so views never assemble HTML strings (no injection, no innerHTML). */
 
-type Child = Node | string | number | null | undefined | false | Child[];
+export type Child = Node | string | number | null | undefined | false | Child[];
 type AttrValue = string | number | boolean | undefined | null | EventListener;
 
 /** Creates an element; `on*` attributes with a function become event listeners. */

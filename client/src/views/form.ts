@@ -1,5 +1,5 @@
 /** The one way the page's forms handle a submit. */
-import { fieldValue, replaceChildren } from '../dom';
+import { fieldValue, h, replaceChildren, type Child } from '../dom';
 import type { AppContext } from './context';
 
 /** The value of a named control of the submitted form, as typed (callers trim where it fits). */
@@ -49,4 +49,50 @@ export function onSubmit(
         if (button) button.disabled = false;
       });
   });
+}
+
+/** The words of a destructive action and its confirmation. */
+export interface ConfirmTexts {
+  ask: string;
+  question: Child;
+  yes: string;
+  no: string;
+}
+
+/**
+ * A destructive action behind a confirmation: `ask` reveals the question with its confirm and
+ * keep buttons (focus on keep); keep hides them again. Confirm empties `errors` and stays
+ * disabled while `action` runs (a second click would only find the resource gone); when the
+ * action fails it is enabled again and `fail` shows the error in `errors`.
+ */
+export function confirmAction(
+  texts: ConfirmTexts,
+  errors: Element,
+  fail: (err: unknown, errors: Element) => void,
+  action: () => Promise<void>,
+): { ask: HTMLButtonElement; box: HTMLElement } {
+  const box = h('div', { class: 'confirm', hidden: true });
+  const ask = h('button', { type: 'button', class: 'danger' }, texts.ask);
+  const yes = h('button', { type: 'button', class: 'danger' }, texts.yes);
+  const no = h('button', { type: 'button', class: 'secondary' }, texts.no);
+  replaceChildren(box, h('p', {}, texts.question), yes, ' ', no);
+  ask.addEventListener('click', () => {
+    box.hidden = false;
+    ask.hidden = true;
+    no.focus();
+  });
+  no.addEventListener('click', () => {
+    box.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  });
+  yes.addEventListener('click', () => {
+    replaceChildren(errors);
+    yes.disabled = true;
+    action().catch((err: unknown) => {
+      yes.disabled = false;
+      fail(err, errors);
+    });
+  });
+  return { ask, box };
 }

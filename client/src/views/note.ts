@@ -10,7 +10,7 @@ import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
 import { conditionalFailures, ifMatchNote } from './conflict';
 import type { AppContext } from './context';
-import { onSubmit } from './form';
+import { confirmAction, onSubmit } from './form';
 
 /** A note as `GET` on its self link returns it. */
 export interface Note {
@@ -101,37 +101,18 @@ function replaceForm(ctx: AppContext, note: Note, link: Link, self: Link, etag: 
 
 function deleteSection(ctx: AppContext, note: Note, link: Link, self: Link | undefined, etag: string | undefined): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
-  const confirmBox = h('div', { class: 'confirm', hidden: true });
-  const ask = h('button', { type: 'button', class: 'danger' }, 'Delete note');
-  const yes = h('button', { type: 'button', class: 'danger' }, 'Yes, delete it');
-  const no = h('button', { type: 'button', class: 'secondary' }, 'Keep it');
-  replaceChildren(confirmBox, h('p', {}, 'Delete this note for good?'), yes, ' ', no);
-  ask.addEventListener('click', () => {
-    confirmBox.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener('click', () => {
-    confirmBox.hidden = true;
-    ask.hidden = false;
-    ask.focus();
-  });
-  yes.addEventListener('click', () => {
-    replaceChildren(errors);
-    const failures = self ? noteFailures(ctx, self) : ctx;
-    yes.disabled = true; // a second click would only find the note gone
-    follow(link, { ifMatch: etag })
-      .then(async (result) => {
-        ensureOk(result);
-        await ctx.showNotes(backHref(ctx, note));
-        ctx.announce(`Note deleted (${result.status} ${result.statusText}).`);
-      })
-      .catch((err: unknown) => {
-        yes.disabled = false;
-        failures.fail(err, errors);
-      });
-  });
-  return h('section', { class: 'card', 'aria-labelledby': 'delete-title' }, h('h2', { id: 'delete-title' }, 'Delete'), ask, confirmBox, errors);
+  const failures = self ? noteFailures(ctx, self) : ctx;
+  const { ask, box } = confirmAction(
+    { ask: 'Delete note', question: 'Delete this note for good?', yes: 'Yes, delete it', no: 'Keep it' },
+    errors,
+    (err, into) => failures.fail(err, into),
+    async () => {
+      const result = ensureOk(await follow(link, { ifMatch: etag }));
+      await ctx.showNotes(backHref(ctx, note));
+      ctx.announce(`Note deleted (${result.status} ${result.statusText}).`);
+    },
+  );
+  return h('section', { class: 'card', 'aria-labelledby': 'delete-title' }, h('h2', { id: 'delete-title' }, 'Delete'), ask, box, errors);
 }
 
 /**

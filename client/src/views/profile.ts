@@ -11,7 +11,7 @@ import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
 import { conditionalFailures, ifMatchNote } from './conflict';
 import type { AppContext } from './context';
-import { onSubmit } from './form';
+import { confirmAction, onSubmit } from './form';
 
 /** What the page says on the login form after the account changed under the session. */
 export const PASSWORD_CHANGED_MESSAGE =
@@ -89,34 +89,20 @@ function passwordForm(ctx: AppContext, email: string, edit: Link, failures: Fail
 
 function deleteSection(ctx: AppContext, del: Link, failures: Failures, etag: string | undefined): HTMLElement {
   const errors = h('div', { class: 'form-errors' });
-  const confirmBox = h('div', { class: 'confirm', hidden: true });
-  const ask = h('button', { type: 'button', class: 'danger' }, 'Delete account');
-  const yes = h('button', { type: 'button', class: 'danger' }, 'Yes, delete my account');
-  const no = h('button', { type: 'button', class: 'secondary' }, 'Keep my account');
-  replaceChildren(confirmBox, h('p', {}, h('strong', {}, 'Delete your account and all its notes for good? This cannot be undone.')), yes, ' ', no);
-  ask.addEventListener('click', () => {
-    confirmBox.hidden = false;
-    ask.hidden = true;
-    no.focus();
-  });
-  no.addEventListener('click', () => {
-    confirmBox.hidden = true;
-    ask.hidden = false;
-    ask.focus();
-  });
-  yes.addEventListener('click', () => {
-    replaceChildren(errors);
-    yes.disabled = true; // a second click would only find the account gone
-    follow(del, { ifMatch: etag })
-      .then((result) => {
-        ensureOk(result);
-        ctx.signOut(`${ACCOUNT_DELETED_MESSAGE} (${result.status} ${result.statusText})`);
-      })
-      .catch((err: unknown) => {
-        yes.disabled = false;
-        failures.fail(err, errors);
-      });
-  });
+  const { ask, box: confirmBox } = confirmAction(
+    {
+      ask: 'Delete account',
+      question: h('strong', {}, 'Delete your account and all its notes for good? This cannot be undone.'),
+      yes: 'Yes, delete my account',
+      no: 'Keep my account',
+    },
+    errors,
+    (err, into) => failures.fail(err, into),
+    async () => {
+      const result = ensureOk(await follow(del, { ifMatch: etag }));
+      ctx.signOut(`${ACCOUNT_DELETED_MESSAGE} (${result.status} ${result.statusText})`);
+    },
+  );
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'account-delete-title' },
