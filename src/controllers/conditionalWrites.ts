@@ -70,3 +70,37 @@ export function preconditionFailed(resource: 'note' | 'user', etag: string): Dom
     { resource, etag },
   );
 }
+
+/** Compare-and-swap rounds of one write before it gives up with 409 (each lost only to a concurrent write). */
+export const WRITE_ATTEMPTS = 3;
+
+/** A resource's stored state as a conditional write reads it. */
+export interface ReadState<S> {
+  state: S;
+  etag: string;
+  /** Epoch ms of its last change (If-Unmodified-Since). */
+  lastModified: number;
+}
+
+/**
+ * A write made only to the state the preconditions were compared with: `read` the current state
+ * (it throws the resource's 404 when there is none), compare (412 with its ETag when the
+ * preconditions fail), then `write`, which must match exactly that state and answers undefined
+ * when it matched nothing: a concurrent writer got in between, and the round starts over from a
+ * fresh read, at most WRITE_ATTEMPTS times; then 409 with `conflict` as its detail.
+ */
+export async function writeInState<S, R>(
+  resource: 'note' | 'user',
+  preconditions: Preconditions | undefined,
+  read: () => Promise<ReadState<S>>,
+  write: (state: S) => Promise<R | undefined>,
+  conflict: string,
+): Promise<R> {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const current = await read();
+    if (!preconditionsHold(preconditions, current)) throw preconditionFailed(resource, current.etag);
+    const written = await write(current.state);
+    if (written !== undefined) return written;
+  }
+  throw new DomainError('conflict', conflict);
+}

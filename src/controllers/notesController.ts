@@ -14,7 +14,7 @@ import { noteText } from '../schemas/common';
 import type { ListQuery } from '../schemas/noteSchemas';
 import type { Link } from '../types/hypermedia';
 import { DomainError } from '../utils/DomainError';
-import { isConditional, preconditionFailed, preconditionsHold, representationEtag, type Preconditions } from './conditionalWrites';
+import { isConditional, representationEtag, WRITE_ATTEMPTS, writeInState, type Preconditions, type ReadState } from './conditionalWrites';
 import { noteItemLinks, noteLinks, notesCollectionLinks } from './hateoasController';
 import { isDuplicateKey, judgeStoredKey, keyContended, type IdempotencyKey } from './idempotency';
 import { cursorPaginate, paginate, type CursorPageInfo, type PageInfo } from './paginationController';
@@ -227,9 +227,6 @@ export type NotePatch =
   | { format: 'merge-patch'; patch: unknown }
   | { format: 'json-patch'; operations: Operation[] };
 
-/** Compare-and-swap rounds of one write before it gives up with 409 (each lost only to a concurrent write). */
-const WRITE_ATTEMPTS = 3;
-
 /** The members of a note's representation; all but `text` are the server's. */
 const READ_ONLY_MEMBERS = ['id', 'createdAt', 'updatedAt', 'links'] as const;
 
@@ -246,6 +243,12 @@ async function storedNote(owner: string, id: string): Promise<NoteDTO> {
   const doc = await notesById.load(id);
   if (!doc || doc.owner !== owner) throw noteNotFound(id);
   return toDTO(doc);
+}
+
+/** `owner`'s note as stored now, with the ETag and date its preconditions are compared with. */
+async function currentNote(owner: string, id: string): Promise<ReadState<NoteDTO>> {
+  const state = await storedNote(owner, id);
+  return { state, etag: representationEtag(toView(state)), lastModified: state.updatedAt };
 }
 
 /** A filter that matches `owner`'s note only while it is exactly in this state (every field its representation is made of). */
@@ -274,16 +277,17 @@ async function writeText(owner: string, id: string, preconditions: Preconditions
     if (!doc) throw noteNotFound(id);
     return written(doc);
   }
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const before = await storedNote(owner, id);
-    const view = toView(before);
-    const etag = representationEtag(view);
-    if (!preconditionsHold(preconditions, { etag, lastModified: before.updatedAt })) throw preconditionFailed('note', etag);
-    const text = typeof change === 'string' ? change : change(view);
-    const doc = await setText(inState(owner, before), text, now);
-    if (doc) return written(doc);
-  }
-  throw new DomainError('conflict', 'The note changed during this write several times in a row; nothing was written. Try again.');
+  return writeInState(
+    'note',
+    preconditions,
+    () => currentNote(owner, id),
+    async (before) => {
+      const text = typeof change === 'string' ? change : change(toView(before));
+      const doc = await setText(inState(owner, before), text, now);
+      return doc ? written(doc) : undefined;
+    },
+    'The note changed during this write several times in a row; nothing was written. Try again.',
+  );
 }
 
 /** Replaces the text of `owner`'s note, keeping createdAt and moving updatedAt. */
@@ -377,12 +381,11 @@ export async function deleteNote(owner: string, id: string, preconditions?: Prec
     if (result.deletedCount === 0) throw noteNotFound(id);
     return;
   }
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const before = await storedNote(owner, id);
-    const etag = representationEtag(toView(before));
-    if (!preconditionsHold(preconditions, { etag, lastModified: before.updatedAt })) throw preconditionFailed('note', etag);
-    const result = await timed('delete', () => Note.collection.deleteOne(inState(owner, before)));
-    if (result.deletedCount === 1) return;
-  }
-  throw new DomainError('conflict', 'The note changed during this delete several times in a row; nothing was deleted. Try again.');
+  await writeInState(
+    'note',
+    preconditions,
+    () => currentNote(owner, id),
+    async (before) => ((await timed('delete', () => Note.collection.deleteOne(inState(owner, before)))).deletedCount === 1 ? true : undefined),
+    'The note changed during this delete several times in a row; nothing was deleted. Try again.',
+  );
 }

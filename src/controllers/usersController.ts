@@ -20,7 +20,7 @@ import { currentPassword as currentPasswordSchema, newPassword as newPasswordSch
 import type { Link } from '../types/hypermedia';
 import { DomainError } from '../utils/DomainError';
 import { LruCache } from '../utils/lruCache';
-import { isConditional, preconditionFailed, preconditionsHold, representationEtag, type Preconditions } from './conditionalWrites';
+import { isConditional, representationEtag, writeInState, type Preconditions, type ReadState } from './conditionalWrites';
 import { hashPool } from './hashPool';
 import { isDuplicateKey, judgeStoredKey, type IdempotencyKey, type StoredKey } from './idempotency';
 import { profileLinks } from './hateoasController';
@@ -204,9 +204,6 @@ export interface WrittenProfile {
 /** The members of the profile's representation that only the server sets. */
 const READ_ONLY_MEMBERS = ['id', 'email', 'createdAt', 'links'] as const;
 
-/** Compare-and-swap rounds of one write before it gives up with 409 (each lost only to a concurrent write). */
-const WRITE_ATTEMPTS = 3;
-
 type FieldErrors = Array<{ name: string; message: string }>;
 
 function unprocessable(detail: string, errors: FieldErrors): DomainError {
@@ -271,13 +268,11 @@ function inState(user: UserDTO & { passwordHash: string }): Record<string, unkno
   return { id: user.id, name: user.name, email: user.email, createdAt: user.createdAt, updatedAt: user.updatedAt, passwordHash: user.passwordHash };
 }
 
-/** The user as stored now, once the preconditions hold for it (412 with its representation's current ETag otherwise). */
-async function userForWrite(id: string, preconditions: Preconditions): Promise<UserDTO & { passwordHash: string }> {
-  const before = await storedUser(id);
-  if (!before) throw userNotFound(id);
-  const etag = representationEtag(toProfile(before));
-  if (!preconditionsHold(preconditions, { etag, lastModified: before.updatedAt })) throw preconditionFailed('user', etag);
-  return before;
+/** The user as stored now, with the ETag and date its preconditions are compared with. */
+async function currentUser(id: string): Promise<ReadState<UserDTO & { passwordHash: string }>> {
+  const state = await storedUser(id);
+  if (!state) throw userNotFound(id);
+  return { state, etag: representationEtag(toProfile(state)), lastModified: state.updatedAt };
 }
 
 /**
@@ -286,35 +281,38 @@ async function userForWrite(id: string, preconditions: Preconditions): Promise<U
  * compared with it (412 with the current ETag when they fail), a password change is proven with
  * the current password (403 when it is wrong), and the write matches only the state that was
  * read, so a concurrent writer in between makes it match nothing: then it starts over, at most
- * WRITE_ATTEMPTS times. `updatedAt` moves forward on every change. A new password increments the
+ * WRITE_ATTEMPTS times (conditionalWrites.writeInState). `updatedAt` moves forward on every change. A new password increments the
  * token version, which ends every session: the caller logs in again with it.
  */
 export async function editProfile(caller: UserDTO, id: string, patch: unknown, preconditions: Preconditions, now: number = Date.now()): Promise<WrittenProfile> {
   if (id !== caller.id) throw userNotFound(id);
   const change = profileChangeOf(patch);
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const before = await userForWrite(id, preconditions);
-    // Strictly after the last change, even within one millisecond or behind another process's clock.
-    const set: Record<string, unknown> = { updatedAt: Math.max(now, before.updatedAt + 1) };
-    if (change.name !== undefined) set.name = change.name;
-    const update: Record<string, unknown> = { $set: set };
-    if (change.password) {
-      if (!(await verifyPassword(before.passwordHash, change.password.current))) {
-        throw new DomainError('forbidden', 'currentPassword is not the current password; nothing was changed.');
+  return writeInState(
+    'user',
+    preconditions,
+    () => currentUser(id),
+    async (before) => {
+      // Strictly after the last change, even within one millisecond or behind another process's clock.
+      const set: Record<string, unknown> = { updatedAt: Math.max(now, before.updatedAt + 1) };
+      if (change.name !== undefined) set.name = change.name;
+      const update: Record<string, unknown> = { $set: set };
+      if (change.password) {
+        if (!(await verifyPassword(before.passwordHash, change.password.current))) {
+          throw new DomainError('forbidden', 'currentPassword is not the current password; nothing was changed.');
+        }
+        set.passwordHash = await hashPassword(change.password.next);
+        update.$inc = { tokenVersion: 1 };
       }
-      set.passwordHash = await hashPassword(change.password.next);
-      update.$inc = { tokenVersion: 1 };
-    }
-    const doc = (await timed('findAndModify', () =>
-      User.collection.findOneAndUpdate(inState(before), update, { returnDocument: 'after', projection: PUBLIC_FIELDS }),
-    )) as UserDoc | null;
-    if (doc) {
+      const doc = (await timed('findAndModify', () =>
+        User.collection.findOneAndUpdate(inState(before), update, { returnDocument: 'after', projection: PUBLIC_FIELDS }),
+      )) as UserDoc | null;
+      if (!doc) return undefined;
       forgetUser(id);
       const profile = toProfile(toDTO(doc));
       return { profile, etag: representationEtag(profile) };
-    }
-  }
-  throw new DomainError('conflict', 'The profile changed during this write several times in a row; nothing was written. Try again.');
+    },
+    'The profile changed during this write several times in a row; nothing was written. Try again.',
+  );
 }
 
 /**
@@ -331,13 +329,13 @@ export async function deleteAccount(caller: UserDTO, id: string, preconditions: 
     const result = await timed('delete', () => User.collection.deleteOne({ id }));
     if (result.deletedCount === 0) throw userNotFound(id);
   } else {
-    let deleted = false;
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS && !deleted; attempt++) {
-      const before = await userForWrite(id, preconditions);
-      const result = await timed('delete', () => User.collection.deleteOne(inState(before)));
-      deleted = result.deletedCount === 1;
-    }
-    if (!deleted) throw new DomainError('conflict', 'The profile changed during this delete several times in a row; nothing was deleted. Try again.');
+    await writeInState(
+      'user',
+      preconditions,
+      () => currentUser(id),
+      async (before) => ((await timed('delete', () => User.collection.deleteOne(inState(before)))).deletedCount === 1 ? true : undefined),
+      'The profile changed during this delete several times in a row; nothing was deleted. Try again.',
+    );
   }
   forgetUser(id);
   // After the user: a crash in between leaves notes nobody can reach (their owner's id is never
