@@ -42,6 +42,8 @@ const shared = {
   roots: ['<rootDir>/tests'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   collectCoverageFrom,
+  // Issue 14: every supertest answer of the API tests is checked against /openapi.json.
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/openapiHook.ts'],
 };
 
 module.exports = {

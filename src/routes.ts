@@ -9,6 +9,7 @@
 import { Router } from 'express';
 import * as authHandlers from './handlers/authHandlers';
 import * as noteHandlers from './handlers/noteHandlers';
+import * as openapiHandlers from './handlers/openapiHandlers';
 import * as opsHandlers from './handlers/opsHandlers';
 import * as relHandlers from './handlers/relHandlers';
 import * as rootHandlers from './handlers/rootHandlers';
@@ -95,6 +96,9 @@ export function createRouter(options: RouterOptions): Router {
   router.route('/health').get(opsHandlers.getHealth);
   router.route('/ready').get(opsHandlers.getReady);
   router.route('/metrics').get(metricsAccess(options.metrics), opsHandlers.getMetrics);
+
+  // The API's OpenAPI 3.1 description (issue 14; `service-desc` of `/`): public, cacheable, not negotiated.
+  router.route('/openapi.json').get(openapiHandlers.getOpenApi);
 
   // The documentation of our own link relations (static HTML, no token, not negotiated: there is no JSON of it).
   router.route('/rels').get(relHandlers.listRels);

@@ -16,6 +16,8 @@ export const paths = {
   notes: () => '/notes',
   note: (id: string) => `/notes/${encodeURIComponent(id)}`,
   client: () => '/client/',
+  openapi: () => '/openapi.json',
+  docs: () => '/docs',
 } as const;
 
 /** Builds one link. */
@@ -62,7 +64,13 @@ export function rootLinks(): Link[] {
     link('register', paths.users(), 'POST'),
     link('notes', paths.notes()),
     link('client', paths.client()),
+    ...describedByLinks(),
   ];
+}
+
+/** The API's descriptions (RFC 8631): the OpenAPI document and the page that shows it; `/` offers them in its body and its `Link` header. */
+export function describedByLinks(): Link[] {
+  return [link('service-desc', paths.openapi()), link('service-doc', paths.docs())];
 }
 
 /** Links of a successful login: where an authenticated client goes next. */

@@ -1,19 +1,12 @@
 /** `/rels` and `/rels/{rel}`: the documentation pages of the API's own link relations (static HTML, no token). */
 import type { Request, Response } from 'express';
-import { cacheHeaders, isNotModified } from '../controllers/cachingController';
 import { relIndexPage, relPage } from '../controllers/relsController';
 import { AppError } from '../utils/AppError';
+import { sendPublicBody } from './respond';
 
 /** Sends a page with a strong ETag (304 when the client's copy is current), like every cacheable answer of the API. */
 function sendHtml(req: Request, res: Response, html: string): void {
-  const headers = cacheHeaders(html, { isPrivate: false });
-  res.setHeader('ETag', headers.ETag);
-  res.setHeader('Cache-Control', headers['Cache-Control']);
-  if (isNotModified({ ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] }, headers)) {
-    res.status(304).end();
-    return;
-  }
-  res.status(200).type('text/html; charset=utf-8').send(html);
+  sendPublicBody(req, res, html, 'text/html; charset=utf-8');
 }
 
 /** GET /rels — the index of the documented rels. */

@@ -84,6 +84,18 @@ export function sendRepresentation(req: Request, res: Response, payload: unknown
   writeBody(req, res, body, MEDIA_TYPES[format]);
 }
 
+/** Answers a public, never-negotiated body (an HTML page, the OpenAPI document) with a strong ETag, or 304 when the client's copy is current. */
+export function sendPublicBody(req: Request, res: Response, body: string, type: string): void {
+  const headers = cacheHeaders(body, { isPrivate: false });
+  res.setHeader('ETag', headers.ETag);
+  res.setHeader('Cache-Control', headers['Cache-Control']);
+  if (isNotModified({ ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] }, headers)) {
+    res.status(304).end();
+    return;
+  }
+  res.status(200).type(type).send(body);
+}
+
 /** Answers with a body in the negotiated format (not cacheable), e.g. 201 with the created resource; `headers` come first. */
 export function sendJson(req: Request, res: Response, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   res.statusCode = status;

@@ -1,7 +1,7 @@
 /** The entry point `/`. */
 import type { Request, Response } from 'express';
 import { checkAccessToken } from '../controllers/authController';
-import { callerRootLinks, rootLinks } from '../controllers/hateoasController';
+import { callerRootLinks, describedByLinks, rootLinks } from '../controllers/hateoasController';
 import { logOf } from '../logger';
 import { bearerTokenOf } from '../middlewares/verifyToken';
 import { addLinks, sendRepresentation } from './respond';
@@ -26,12 +26,15 @@ async function optionalCallerId(req: Request): Promise<string | undefined> {
 }
 
 /**
- * GET / — the welcome message and the links a client starts from. With a valid token the `Link`
+ * GET / — the welcome message and the links a client starts from (with the OpenAPI document as
+ * `service-desc` and its page as `service-doc`, also in the `Link` header). With a valid token the `Link`
  * header adds the caller's `profile` and `notes` (issue 13: no dead ends; the JSON body is the
  * same for everybody), and the answer becomes private. It varies with `Authorization` either way.
  */
 export async function getRoot(req: Request, res: Response): Promise<void> {
   res.vary('Authorization');
+  // RFC 8631: the description and its documentation, in the Link header as well as in the body.
+  addLinks(res, describedByLinks());
   const callerId = await optionalCallerId(req);
   if (callerId !== undefined) addLinks(res, callerRootLinks(callerId));
   sendRepresentation(req, res, { message: 'Welcome to the Thunder Notes API.', links: rootLinks() }, { isPrivate: callerId !== undefined });

@@ -18,6 +18,12 @@ import { parseLinkHeader, relUri } from './linkHeader';
 
 useTestDb();
 
+/** What `/` offers everybody in its Link header (issue 14, RFC 8631): the API's description and its page. */
+const DESCRIBED = [
+  { href: '/openapi.json', rel: 'service-desc' },
+  { href: '/docs', rel: 'service-doc' },
+];
+
 describe('GET / with and without a token', () => {
   it('with a valid token the Link header adds the caller\'s profile and notes; the body is byte-identical to the anonymous one', async () => {
     const user = await newUser('Rooted');
@@ -28,6 +34,7 @@ describe('GET / with and without a token', () => {
     expect(res.text).toBe(anonymous.text);
     expect(res.headers.etag).toBe(anonymous.headers.etag);
     expect(parseLinkHeader(res.headers.link)).toEqual([
+      ...DESCRIBED,
       { href: `/users/${user.id}`, rel: relUri(res, 'profile') },
       { href: '/notes', rel: relUri(res, 'notes') },
     ]);
@@ -35,11 +42,11 @@ describe('GET / with and without a token', () => {
     expect(res.headers.vary).toMatch(/\bAuthorization\b/);
   });
 
-  it('without a token: no Link header, public, and still Vary: Authorization', async () => {
+  it('without a token: no caller links (the Link header has only the description), public, and still Vary: Authorization', async () => {
     const res = await request(app).get('/');
 
     expect(res.status).toBe(200);
-    expect(res.headers.link).toBeUndefined();
+    expect(parseLinkHeader(res.headers.link)).toEqual(DESCRIBED);
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers.vary).toMatch(/\bAuthorization\b/);
   });
@@ -55,7 +62,7 @@ describe('GET / with and without a token', () => {
 
     expect(res.status).toBe(200);
     expect(res.text).toBe(anonymous.text);
-    expect(res.headers.link).toBeUndefined();
+    expect(parseLinkHeader(res.headers.link)).toEqual(DESCRIBED);
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-cache');
   });
@@ -69,9 +76,9 @@ describe('GET / with and without a token', () => {
     forgetUser(user.id);
     const forgotten = await request(app).get('/').set(user.auth);
 
-    expect(parseLinkHeader(cached.headers.link).map((l) => l.href)).toEqual([`/users/${user.id}`, '/notes']);
+    expect(parseLinkHeader(cached.headers.link).map((l) => l.href)).toEqual(['/openapi.json', '/docs', `/users/${user.id}`, '/notes']);
     expect(forgotten.status).toBe(200);
-    expect(forgotten.headers.link).toBeUndefined();
+    expect(parseLinkHeader(forgotten.headers.link)).toEqual(DESCRIBED);
   });
 
   it('304 on a matching If-None-Match with a token keeps the caller links', async () => {
@@ -80,7 +87,7 @@ describe('GET / with and without a token', () => {
     const res = await request(app).get('/').set(user.auth).set('If-None-Match', first.headers.etag);
 
     expect(res.status).toBe(304);
-    expect(parseLinkHeader(res.headers.link).map((l) => l.href)).toEqual([`/users/${user.id}`, '/notes']);
+    expect(parseLinkHeader(res.headers.link).map((l) => l.href)).toEqual(['/openapi.json', '/docs', `/users/${user.id}`, '/notes']);
   });
 });
 

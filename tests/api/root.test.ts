@@ -16,6 +16,8 @@ describe('GET / (entry point)', () => {
         { rel: 'register', href: '/users', method: 'POST' },
         { rel: 'notes', href: '/notes', method: 'GET' },
         { rel: 'client', href: '/client/', method: 'GET' },
+        { rel: 'service-desc', href: '/openapi.json', method: 'GET' },
+        { rel: 'service-doc', href: '/docs', method: 'GET' },
       ],
     });
     expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);

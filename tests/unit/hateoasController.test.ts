@@ -35,6 +35,8 @@ describe('hateoasController', () => {
       'POST /users register',
       'GET /notes notes',
       'GET /client/ client',
+      'GET /openapi.json service-desc',
+      'GET /docs service-doc',
     ]);
   });
 
