@@ -16,17 +16,20 @@ import { notFound } from './middlewares/notFound';
 import { literalBadEscapes } from './middlewares/pathEscapes';
 import { NOTE_PATCH_TYPES } from './middlewares/requireJson';
 import { securityHeaders } from './middlewares/securityHeaders';
+import { serverTiming } from './middlewares/serverTiming';
 import { createRouter, type RouterOptions } from './routes';
 import { PROJECT_ROOT } from './utils/projectRoot';
+import { setWidgetHeaders, WIDGET_FILES } from './widget';
 
 const CLIENT_DIR = path.join(PROJECT_ROOT, 'client');
 
 /**
- * What the page needs, and nothing else of client/ (not its TypeScript sources or tsconfig).
+ * What the page and the widget (src/widget.ts) need, and nothing else of client/ (not its
+ * TypeScript sources or tsconfig).
  * The source map only outside production: it is for a developer's debugger, and it carries the
  * sources inside it (sourcesContent), so src/ is never needed.
  */
-const CLIENT_FILES = ['/', '/index.html', '/styles.css', '/dist/app.js'];
+const CLIENT_FILES = ['/', '/index.html', '/styles.css', '/dist/app.js', ...WIDGET_FILES];
 const CLIENT_DEV_FILES = ['/dist/app.js.map'];
 
 /** How an app instance is built. */
@@ -45,6 +48,8 @@ export interface AppOptions {
   metrics?: RouterOptions['metrics'];
   /** Writes need If-Match or If-Unmodified-Since (else 428); default `config.requireIfMatch`. */
   requireIfMatch?: boolean;
+  /** Send `Server-Timing` (database commands and time) on every answer; default `TN_SERVER_TIMING`. */
+  serverTiming?: boolean;
 }
 
 /** Creates a fresh app instance. */
@@ -56,6 +61,7 @@ export function createApp({
   rateLimits = config.rateLimits,
   metrics = config.metrics,
   requireIfMatch = config.requireIfMatch,
+  serverTiming: timeRequests = config.serverTiming,
 }: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -65,6 +71,8 @@ export function createApp({
 
   // First, so that every answer (also a 413 from the body parser) has a request id, a log line and a timing.
   app.use(accessLog(logger, writeAccessLog));
+  // Then the request's database tally and its Server-Timing header, when on.
+  if (timeRequests) app.use(serverTiming);
   // Then `API-Version` on every answer (errors, 404s, /client too) and the version a request asks for.
   app.use(apiVersion);
 
@@ -75,7 +83,7 @@ export function createApp({
       helmet: { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } },
       // The route table answers preflights, so OPTIONS on a path that does not exist is a 404.
       cors: {
-        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'Preference-Applied', 'Content-Location', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'API-Version'],
+        exposedHeaders: ['X-Access-Token', 'Location', 'ETag', 'Link', 'X-Total-Count', 'Allow', 'Accept-Patch', 'Last-Modified', 'Preference-Applied', 'Content-Location', 'Idempotent-Replayed', 'WWW-Authenticate', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'API-Version', 'Server-Timing'],
       },
     }),
   );
@@ -85,7 +93,7 @@ export function createApp({
 
   app.use(createRouter({ rateLimits, metrics, logger, requireIfMatch }));
   const clientFiles = new Set(clientSourceMap ? [...CLIENT_FILES, ...CLIENT_DEV_FILES] : CLIENT_FILES);
-  const serveClient = express.static(CLIENT_DIR, { index: 'index.html', redirect: true });
+  const serveClient = express.static(CLIENT_DIR, { index: 'index.html', redirect: true, setHeaders: setWidgetHeaders });
   app.use('/client', (req, res, next) => (clientFiles.has(req.path) ? serveClient(req, res, next) : next()));
 
   app.use(notFound);

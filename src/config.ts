@@ -4,6 +4,7 @@
  * that names the variable.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import dotenv from 'dotenv';
@@ -111,6 +112,7 @@ const envSchema = z.object({
   TN_METRICS_ALLOW: z.string().trim().default('127.0.0.0/8,::1').refine(isAddressList, 'must be a comma-separated list of IP addresses or CIDRs'),
   TN_METRICS_TOKEN: z.string().default('').refine((v) => v === '' || v.length >= 32, 'must be at least 32 characters when set'),
   TN_METRICS_DB_COMMANDS: z.enum(['true', 'false']).default('true'),
+  TN_SERVER_TIMING: z.enum(['true', 'false']).optional(),
   // How long a user found to exist is trusted without asking the database again (a deleted user's
   // token is refused within this time), and how many such users each process remembers.
   TN_USER_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
@@ -131,8 +133,59 @@ export function parseDurationSeconds(value: string): number {
   return Math.max(1, Math.floor(n * factor));
 }
 
+/** The file in the data directory that keeps the development JWT key between restarts. */
+export const DEV_JWT_KEY_FILE = 'dev-jwt-key';
+
+/**
+ * The development JWT key kept in `dataDir` (issue 15: tokens survive restarts): read when the
+ * file exists, otherwise generated into it, readable by its owner only (0600). Created under a
+ * temporary name and linked into place, so processes starting together (TN_WORKERS) all read
+ * the one key that won, never a half-written file.
+ */
+export function developmentJwtKey(dataDir: string): { key: string; file: string; created: boolean } {
+  const file = path.resolve(dataDir, DEV_JWT_KEY_FILE);
+  let created = false;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(temporary, `${crypto.randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      fs.linkSync(temporary, file);
+      created = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (key.length < MIN_KEY_LENGTH) throw new Error(`Invalid configuration: ${file} holds no usable key (at least ${MIN_KEY_LENGTH} characters); delete it to get a new one`);
+  return { key, file, created };
+}
+
+/** `developmentJwtKey`, with a failure (an unwritable data directory) explained as configuration. */
+function keptKeyOrExplain(dataDir: string): ReturnType<typeof developmentJwtKey> {
+  try {
+    return developmentJwtKey(dataDir);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (message.startsWith('Invalid configuration')) throw err;
+    throw new Error(`Invalid configuration: TN_DATA_DIR cannot keep the development JWT key (${message}); set TN_JWT_PRIVATE_KEY or fix the directory`, { cause: err });
+  }
+}
+
+/** What `loadConfig` may do besides reading the environment. */
+export interface LoadOptions {
+  /**
+   * Keep the development JWT key in the data directory (see `developmentJwtKey`). The process's
+   * configuration does; other callers (tests of single settings) build a configuration without
+   * writing files unless they ask.
+   */
+  keepDevelopmentKey?: boolean;
+}
+
 /** Builds the configuration from an environment; throws one line naming the bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { keepDevelopmentKey = false }: LoadOptions = {}) {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -150,9 +203,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         `Invalid configuration: TN_JWT_PRIVATE_KEY must be set to at least ${MIN_KEY_LENGTH} characters in production`,
       );
     }
-    if (jwtKey !== '') warnings.push(`TN_JWT_PRIVATE_KEY is shorter than ${MIN_KEY_LENGTH} characters; using a random key instead`);
-    else if (!isTest) warnings.push('TN_JWT_PRIVATE_KEY is not set; using a random key, so tokens end with the process');
-    jwtKey = crypto.randomBytes(48).toString('base64url');
+    // Development on disk keeps its generated key in the data directory; test runs and `:memory:` never write one.
+    const keepsKey = keepDevelopmentKey && jwtKey === '' && e.NODE_ENV === 'development' && e.TN_DATA_DIR !== ':memory:';
+    if (keepsKey) {
+      const kept = keptKeyOrExplain(e.TN_DATA_DIR);
+      warnings.push(`TN_JWT_PRIVATE_KEY is not set; using the development key ${kept.created ? 'generated into' : 'kept in'} ${kept.file}, so tokens survive restarts`);
+      jwtKey = kept.key;
+    } else {
+      if (jwtKey !== '') warnings.push(`TN_JWT_PRIVATE_KEY is shorter than ${MIN_KEY_LENGTH} characters; using a random key instead`);
+      else if (!isTest) warnings.push('TN_JWT_PRIVATE_KEY is not set; using a random key, so tokens end with the process');
+      jwtKey = crypto.randomBytes(48).toString('base64url');
+    }
   }
 
   // argon2id: OWASP's second recommended profile (19 MiB, t=2) by default; cheap only in tests.
@@ -232,6 +293,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       // Timed where each command is sent (src/models/commands.ts), about a microsecond a command.
       dbCommands: e.TN_METRICS_DB_COMMANDS === 'true',
     }),
+    // JSON bodies indented for people reading curl output in development, compact elsewhere (src/utils/jsonBody.ts).
+    prettyJson: e.NODE_ENV === 'development',
+    // Server-Timing on every answer (database commands and time per request): by default in development only.
+    serverTiming: e.TN_SERVER_TIMING === undefined ? e.NODE_ENV === 'development' : e.TN_SERVER_TIMING === 'true',
     http: Object.freeze({
       headersTimeoutMs: e.TN_HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.TN_HTTP_REQUEST_TIMEOUT_MS,
@@ -248,7 +313,7 @@ export type Config = ReturnType<typeof loadConfig>;
 
 function loadOrExit(): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, { keepDevelopmentKey: true });
   } catch (err) {
     // One clear line and a non-zero exit: nothing else can run without a valid configuration.
     process.stderr.write(`${(err as Error).message}\n`);

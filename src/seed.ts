@@ -1,11 +1,18 @@
 /**
  * The tutorial's demo data: Saurabh and Arpita (password `abcd1234`) and notes 1–5 with their
- * original texts and timestamps. Loading is idempotent (upserts by id) and moves the counters
- * past the demo ids so new users and notes never collide with them.
+ * original texts and timestamps (notes 3 and 4 are stand-ins). Loading is idempotent (upserts by
+ * id) and moves the counters past the demo ids so new users and notes never collide with them.
+ * `resetDemo` (`npm run seed -- --reset`, development only) empties the database first, so a
+ * walkthrough can start again from exactly the same state and get the same ids.
+ *
+ * The orders differ on purpose (issue 15): each user's notes were last updated in id order (the
+ * list's default order, by `updatedAt`) but created in another (Saurabh: 3, 1, 2; Arpita: 5, 4),
+ * so sorting by `createdAt` instead visibly changes a list.
  */
 import { forgetUser, hashPassword } from './controllers/usersController';
-import { advanceSeq } from './models/Counter';
+import { Counter, advanceSeq } from './models/Counter';
 import { Note } from './models/Note';
+import { RateLimit } from './models/RateLimit';
 import { User } from './models/User';
 import { logger } from './logger';
 
@@ -20,9 +27,10 @@ const DEMO_USERS = [
 const DEMO_NOTES = [
   { id: '1', owner: '1', text: 'Shark-Tank Pitch for my disruptive Startup Idea', createdAt: 1671494400000, updatedAt: 1671926400000 },
   { id: '2', owner: '1', text: 'Exotic Vacation plan', createdAt: 1671580800000, updatedAt: 1672012800000 },
-  // The tutorial never shows the texts of notes 3 and 4; these are stand-ins.
-  { id: '3', owner: '1', text: 'Grocery list for the weekend', createdAt: 1671667200000, updatedAt: 1672099200000 },
-  { id: '4', owner: '2', text: 'Book club reading list', createdAt: 1671753600000, updatedAt: 1672185600000 },
+  // The tutorial never shows notes 3 and 4; stand-ins, created at other times than their ids suggest
+  // (as if imported), so that sorting by createdAt and by updatedAt give different orders.
+  { id: '3', owner: '1', text: 'Grocery list for the weekend', createdAt: 1671408000000, updatedAt: 1672099200000 },
+  { id: '4', owner: '2', text: 'Book club reading list', createdAt: 1671926400000, updatedAt: 1672185600000 },
   { id: '5', owner: '2', text: 'Parenting 101', createdAt: 1671840000000, updatedAt: 1672272000000 },
 ] as const;
 
@@ -55,4 +63,19 @@ export async function seedDemoIfEmpty(): Promise<boolean> {
   const { users, notes } = await seedDemo();
   logger.info(`empty database: loaded the demo data (${users} users, ${notes} notes; password ${DEMO_PASSWORD}); TN_SEED_DEMO=false turns this off`);
   return true;
+}
+
+/** The collections a reset empties: everything the API stores (accounts, notes, id counters, rate-limit counts). */
+const RESET_MODELS = [User, Note, Counter, RateLimit] as const;
+
+/**
+ * Puts the whole development database back to the demo data: every user, note, id counter and
+ * rate-limit count goes (indexes stay), then the demo data is loaded, so ids start again after
+ * the demo ones. Callers check that this is development (scripts/seed.ts refuses in production).
+ */
+export async function resetDemo(): Promise<{ users: number; notes: number }> {
+  const gone = await User.find({}, { id: 1 }).lean();
+  for (const model of RESET_MODELS) await model.collection.deleteMany({});
+  for (const user of gone) forgetUser(user.id); // this process may remember users that no longer exist
+  return seedDemo();
 }

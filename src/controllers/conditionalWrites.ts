@@ -6,6 +6,7 @@
  * lost a race matches nothing and learns so from its own write (compare-and-swap).
  */
 import { DomainError } from '../utils/DomainError';
+import { toJsonBody } from '../utils/jsonBody';
 import { etagOf } from './cachingController';
 
 /** What a write's request asks of the current state. */
@@ -57,9 +58,9 @@ export function preconditionsHold(p: Preconditions | undefined, current: Current
   return true;
 }
 
-/** The strong ETag of a representation, exactly as `sendRepresentation` computes it for GET. */
+/** The strong ETag of a representation, exactly as `sendRepresentation` computes it for GET (of the body as this environment sends it). */
 export function representationEtag(representation: unknown): string {
-  return etagOf(JSON.stringify(representation));
+  return etagOf(toJsonBody(representation));
 }
 
 /** The failure of a precondition: 412, carrying the current ETag so the client can decide. */

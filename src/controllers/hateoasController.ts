@@ -16,6 +16,8 @@ export const paths = {
   notes: () => '/notes',
   note: (id: string) => `/notes/${encodeURIComponent(id)}`,
   client: () => '/client/',
+  widget: () => '/client/widget/latest-notes.js',
+  widgetDemo: () => '/client/widget/demo.html',
   openapi: () => '/openapi.json',
   docs: () => '/docs',
 } as const;
@@ -64,6 +66,9 @@ export function rootLinks(): Link[] {
     link('register', paths.users(), 'POST'),
     link('notes', paths.notes()),
     link('client', paths.client()),
+    // Code on demand (issue 15): a script any page can load to show the caller's latest notes, and a page that does.
+    link('widget', paths.widget()),
+    link('widget-demo', paths.widgetDemo()),
     ...describedByLinks(),
   ];
 }

@@ -103,6 +103,14 @@ const REL_DOCS: Readonly<Record<string, RelDoc>> = {
     meaning: 'The bundled web page: a browser client of this API, served by the same server.',
     uses: [{ method: 'GET', target: '/client/', statuses: '200 text/html.' }],
   },
+  widget: {
+    meaning: 'Code on demand: a script any web page can load (<script src>) to show a "my latest notes" card. It finds the notes by following links from the API\'s entry point, with a token its page passes to ThunderNotesWidgets.latestNotes({element, token}); no eval, no inline code, so it runs under a strict Content Security Policy.',
+    uses: [{ method: 'GET', target: '/client/widget/latest-notes.js', statuses: '200 text/javascript (Cross-Origin-Resource-Policy: cross-origin, so other sites may embed it).' }],
+  },
+  'widget-demo': {
+    meaning: 'A page that loads the widget script and runs it with a token pasted into its form or passed in the URL fragment (#token=…, removed from the address bar at once).',
+    uses: [{ method: 'GET', target: '/client/widget/demo.html', statuses: '200 text/html.' }],
+  },
 };
 
 /** The documented rels, in the index's order. */

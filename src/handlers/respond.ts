@@ -7,7 +7,8 @@
  *
  * Issue 13: the body goes out in the negotiated format (middlewares/negotiate.ts): JSON exactly
  * as before, or HAL / HAL-FORMS rendered from it (hal.ts); `fields` trims notes (sparse
- * fieldsets). The ETag is always the hash of the full default JSON body, with a suffix inside
+ * fieldsets). The ETag is always the hash of the full default JSON body (as this environment
+ * sends it: indented in development, see utils/jsonBody.ts), with a suffix inside
  * the quotes naming the variant (`"<sha1>.hal"`, `"<sha1>.hal-forms"`, `".f-text+updatedAt"`),
  * so each representation has its own validator and a conditional write can compare the part
  * before the first dot with the resource's current state whatever representation the client holds.
@@ -17,6 +18,7 @@ import { cacheHeaders, isNotModified } from '../controllers/cachingController';
 import { projectNote, projectPage, type FieldSelection } from '../controllers/fields';
 import { formatOf, MEDIA_TYPES, type Format } from '../middlewares/negotiate';
 import type { Link } from '../types/hypermedia';
+import { toJsonBody } from '../utils/jsonBody';
 import { IANA_RELS, render } from './hal';
 
 /** How a representation may be cached, and which of its variants goes out. */
@@ -46,7 +48,7 @@ function writeBody(req: Request, res: Response, body: string, type: string): voi
 
 /** The body as the negotiated format shows it, serialized. */
 function serialize(res: Response, payload: unknown, format: Format): string {
-  return JSON.stringify(format === 'json' ? payload : render(payload, format, extraLinksOf(res)));
+  return toJsonBody(format === 'json' ? payload : render(payload, format, extraLinksOf(res)));
 }
 
 /** A note or a page of notes trimmed to the selected fields. */
@@ -60,7 +62,7 @@ function project(payload: unknown, fields: FieldSelection): unknown {
 /** Answers 200 with the representation, or 304 without it when the request's validators match. */
 export function sendRepresentation(req: Request, res: Response, payload: unknown, options: RepresentationOptions): void {
   const format = formatOf(res);
-  const full = JSON.stringify(payload);
+  const full = toJsonBody(payload);
   const shown = options.fields ? project(payload, options.fields) : payload;
   const body = format === 'json' && !options.fields ? full : serialize(res, shown, format);
   const headers = cacheHeaders(full, options);

@@ -13,6 +13,7 @@
  * with the same error, as each would have failed alone.
  */
 import type { Model } from 'mongoose';
+import { currentTally, sharedBy, type DbTally } from '../requestTiming';
 import { aggregateOne, findMany, type Document } from './commands';
 
 /** Keys per command at most. */
@@ -21,6 +22,8 @@ export const MAX_BATCH = 100;
 interface Waiting<T> {
   resolve(doc: T | null): void;
   reject(err: unknown): void;
+  /** The requester's Server-Timing tally: the batch's command counts once for each requester. */
+  tally: DbTally | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: only its connection and collection name are used.
@@ -48,8 +51,9 @@ export class BatchedLookup<T extends object> {
   load(key: string): Promise<T | null> {
     return new Promise((resolve, reject) => {
       const waiting = this.pending.get(key);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.pending.set(key, [{ resolve, reject }]);
+      const tally = currentTally();
+      if (waiting) waiting.push({ resolve, reject, tally });
+      else this.pending.set(key, [{ resolve, reject, tally }]);
       if (this.pending.size >= MAX_BATCH) this.dispatch();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -65,7 +69,8 @@ export class BatchedLookup<T extends object> {
     this.pending = new Map();
     const keys = [...batch.keys()];
     const filter = keys.length === 1 ? { [this.field]: keys[0] } : { [this.field]: { $in: keys } };
-    findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length }).then(
+    const tallies = [...batch.values()].flatMap((waiting) => waiting.map((w) => w.tally));
+    sharedBy(tallies, () => findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length })).then(
       (docs) => {
         const byKey = new Map<unknown, T>();
         for (const doc of docs) byKey.set((doc as Record<string, unknown>)[this.field], doc);
@@ -101,6 +106,8 @@ export const MAX_PAGE_ROWS = 300;
 interface WaitingPage<T> extends PageQuery {
   resolve(result: [number, T[]]): void;
   reject(err: unknown): void;
+  /** The requester's Server-Timing tally (as in `BatchedLookup`). */
+  tally: DbTally | undefined;
 }
 
 /**
@@ -128,7 +135,7 @@ export class BatchedPages<T> {
   load(query: PageQuery): Promise<[number, T[]]> {
     return new Promise((resolve, reject) => {
       if (this.pending.length > 0 && this.rows + query.limit > MAX_PAGE_ROWS) this.dispatch();
-      this.pending.push({ ...query, resolve, reject });
+      this.pending.push({ ...query, resolve, reject, tally: currentTally() });
       this.rows += query.limit;
       if (this.pending.length >= MAX_PAGES) this.dispatch();
       else if (!this.scheduled) {
@@ -162,7 +169,10 @@ export class BatchedPages<T> {
       });
       pipeline = [{ $facet: facets }];
     }
-    aggregateOne<Record<string, Array<{ n?: unknown }> | T[]>>(this.model, pipeline).then(
+    sharedBy(
+      batch.map((query) => query.tally),
+      () => aggregateOne<Record<string, Array<{ n?: unknown }> | T[]>>(this.model, pipeline),
+    ).then(
       (result) => {
         batch.forEach((query, i) => {
           const [total, page] = batch.length === 1 ? ['total', 'page'] : [`t${i}`, `p${i}`];

@@ -13,21 +13,29 @@
 import type { Model } from 'mongoose';
 import { config } from '../config';
 import { dbCommandDuration } from '../metrics';
+import { currentTally } from '../requestTiming';
 
 /** The wire command names this module times (a fixed set: the metric's label values). */
 export type CommandName = 'find' | 'count' | 'aggregate' | 'insert' | 'update' | 'delete' | 'findAndModify' | 'ping';
 
-/** Runs one database command and records how long it took (from this call to its result), by name and outcome. */
+/**
+ * Runs one database command and records how long it took (from this call to its result): by name
+ * and outcome in the metric, and into the current request's tally (its `Server-Timing`, see
+ * src/requestTiming.ts) when there is one.
+ */
 export async function timed<T>(command: CommandName, run: () => Promise<T>): Promise<T> {
-  if (!config.metrics.dbCommands) return run();
+  const tally = currentTally();
+  if (!config.metrics.dbCommands && tally === undefined) return run();
   const started = performance.now();
+  let outcome: 'ok' | 'error' = 'error';
   try {
     const result = await run();
-    dbCommandDuration.observe({ command, outcome: 'ok' }, (performance.now() - started) / 1000);
+    outcome = 'ok';
     return result;
-  } catch (err) {
-    dbCommandDuration.observe({ command, outcome: 'error' }, (performance.now() - started) / 1000);
-    throw err;
+  } finally {
+    const ms = performance.now() - started;
+    if (config.metrics.dbCommands) dbCommandDuration.observe({ command, outcome }, ms / 1000);
+    tally?.record(ms);
   }
 }
 

@@ -117,6 +117,10 @@ const HEADERS: Record<string, Json> = {
   RateLimit: stringHeader('The remaining quota (draft-ietf-httpapi-ratelimit-headers).'),
   'RateLimit-Policy': stringHeader('The quota policy (draft-ietf-httpapi-ratelimit-headers).'),
   'Retry-After': stringHeader('Seconds until a refused request may be retried.'),
+  'Server-Timing': stringHeader(
+    'Where the request’s time went (W3C Server Timing; sent when `TN_SERVER_TIMING` is on, by default in development): `db` = the database commands it waited for (their summed duration in ms, and their number in `desc`), `app` = its time in the API until the headers went out.',
+    { type: 'string', pattern: '^db;dur=[0-9]+\\.[0-9]{2};desc="[0-9]+ database commands", app;dur=[0-9]+\\.[0-9]{2}$' },
+  ),
 };
 
 const header = (name: string) => ({ [name]: { $ref: `#/components/headers/${name}` } });
@@ -135,8 +139,8 @@ const PARAMETERS: Record<string, Json> = {
 };
 const param = (name: keyof typeof PARAMETERS) => ({ $ref: `#/components/parameters/${name}` });
 
-/** The headers every answer carries. */
-const ALWAYS = { ...header('API-Version'), ...header('X-Request-Id') };
+/** The headers every answer carries (Server-Timing only while it is on). */
+const ALWAYS = { ...header('API-Version'), ...header('X-Request-Id'), ...header('Server-Timing') };
 
 /** Content in the three negotiated formats, JSON first. */
 function negotiated(json: string, hal: string, halForms: string): Json {

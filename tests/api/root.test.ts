@@ -16,6 +16,8 @@ describe('GET / (entry point)', () => {
         { rel: 'register', href: '/users', method: 'POST' },
         { rel: 'notes', href: '/notes', method: 'GET' },
         { rel: 'client', href: '/client/', method: 'GET' },
+        { rel: 'widget', href: '/client/widget/latest-notes.js', method: 'GET' },
+        { rel: 'widget-demo', href: '/client/widget/demo.html', method: 'GET' },
         { rel: 'service-desc', href: '/openapi.json', method: 'GET' },
         { rel: 'service-doc', href: '/docs', method: 'GET' },
       ],

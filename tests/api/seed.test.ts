@@ -3,7 +3,8 @@ import { app } from '../../src/app';
 import { Counter } from '../../src/models/Counter';
 import { Note } from '../../src/models/Note';
 import { User } from '../../src/models/User';
-import { DEMO_PASSWORD, seedDemo, seedDemoIfEmpty } from '../../src/seed';
+import { RateLimit } from '../../src/models/RateLimit';
+import { DEMO_PASSWORD, resetDemo, seedDemo, seedDemoIfEmpty } from '../../src/seed';
 import { useTestDb } from '../helpers/db';
 
 useTestDb();
@@ -43,7 +44,7 @@ describe('demo data', () => {
     await seedDemo();
     const saurabh = await login('saurabh@example.com');
 
-    const res = await request(app).get('/notes?sort=createdAt').set(saurabh.auth);
+    const res = await request(app).get('/notes?sort=updatedAt').set(saurabh.auth);
 
     expect(saurabh.status).toBe(200);
     expect(saurabh.body.user).toEqual({ id: '1', name: 'Saurabh', email: 'saurabh@example.com' });
@@ -51,18 +52,18 @@ describe('demo data', () => {
     expect(notes.map((n) => n.id)).toEqual(['1', '2', '3']);
     expect(notes[0]).toMatchObject({ text: 'Shark-Tank Pitch for my disruptive Startup Idea', createdAt: 1671494400000, updatedAt: 1671926400000 });
     expect(notes[1]).toMatchObject({ text: 'Exotic Vacation plan', createdAt: 1671580800000, updatedAt: 1672012800000 });
-    expect(notes[2]).toMatchObject({ createdAt: 1671667200000, updatedAt: 1672099200000 });
+    expect(notes[2]).toMatchObject({ createdAt: 1671408000000, updatedAt: 1672099200000 });
   });
 
   it('Arpita logs in as user 2 and sees notes 4 and 5', async () => {
     await seedDemo();
     const arpita = await login('arpita@example.com');
 
-    const res = await request(app).get('/notes?sort=createdAt').set(arpita.auth);
+    const res = await request(app).get('/notes?sort=updatedAt').set(arpita.auth);
 
     expect(arpita.body.user.id).toBe('2');
     expect(res.body.notes).toEqual([
-      expect.objectContaining({ id: '4', createdAt: 1671753600000, updatedAt: 1672185600000 }),
+      expect.objectContaining({ id: '4', createdAt: 1671926400000, updatedAt: 1672185600000 }),
       expect.objectContaining({ id: '5', text: 'Parenting 101', createdAt: 1671840000000, updatedAt: 1672272000000 }),
     ]);
   });
@@ -87,5 +88,44 @@ describe('demo data', () => {
     const note = await request(app).post('/notes').set(saurabh.auth).send({ text: 'later still' });
 
     expect(note.body.id).toBe('7');
+  });
+
+  it('sorting by createdAt gives another order than by updatedAt (the default), for each demo user (issue 15)', async () => {
+    await seedDemo();
+    const ids = async (email: string, sort: string) => {
+      const user = await login(email);
+      const res = await request(app).get(`/notes?sort=${sort}`).set(user.auth);
+      return (res.body.notes as { id: string }[]).map((n) => n.id);
+    };
+
+    expect(await ids('saurabh@example.com', 'updatedAt')).toEqual(['1', '2', '3']);
+    expect(await ids('saurabh@example.com', 'createdAt')).toEqual(['3', '1', '2']);
+    expect(await ids('arpita@example.com', 'updatedAt')).toEqual(['4', '5']);
+    expect(await ids('arpita@example.com', 'createdAt')).toEqual(['5', '4']);
+  });
+
+  it('resetDemo empties the database (users, notes, counters, rate-limit counts) and loads the demo data: the same ids as the first time', async () => {
+    await seedDemo();
+    const saurabh = await login('saurabh@example.com');
+    await request(app).post('/notes').set(saurabh.auth).send({ text: 'written after the seed' });
+    await request(app).patch('/notes/1').set(saurabh.auth).send({ text: 'changed' });
+    await request(app).delete('/notes/2').set(saurabh.auth);
+    const stranger = await request(app).post('/users').send({ name: 'Stranger', email: 'stranger@example.com', password: 'password1' });
+    expect(stranger.body.id).toBe('3');
+
+    expect(await resetDemo()).toEqual({ users: 2, notes: 5 });
+
+    expect(await User.countDocuments()).toBe(2);
+    expect((await Note.find({}, { id: 1, text: 1 }).lean().sort({ seq: 1 })).map((n) => [n.id, n.text])).toEqual([
+      ['1', 'Shark-Tank Pitch for my disruptive Startup Idea'],
+      ['2', 'Exotic Vacation plan'],
+      ['3', 'Grocery list for the weekend'],
+      ['4', 'Book club reading list'],
+      ['5', 'Parenting 101'],
+    ]);
+    expect(await RateLimit.countDocuments()).toBe(0);
+    const again = await login('saurabh@example.com');
+    expect((await request(app).post('/notes').set(again.auth).send({ text: 'first again' })).body.id).toBe('6');
+    expect((await request(app).post('/users').send({ name: 'Stranger', email: 'stranger@example.com', password: 'password1' })).body.id).toBe('3');
   });
 });

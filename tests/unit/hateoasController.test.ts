@@ -35,6 +35,8 @@ describe('hateoasController', () => {
       'POST /users register',
       'GET /notes notes',
       'GET /client/ client',
+      'GET /client/widget/latest-notes.js widget',
+      'GET /client/widget/demo.html widget-demo',
       'GET /openapi.json service-desc',
       'GET /docs service-doc',
     ]);
