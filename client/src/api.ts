@@ -10,8 +10,14 @@
  * Edits are conditional the other way round: a view that shows a note hands its ETag back as
  * `If-Match`, so the server refuses (412) to overwrite a version the user never saw, such as
  * one saved from another tab meanwhile.
+ *
+ * The explorer's composer sends requests exactly as composed (its own headers and raw body,
+ * no cache), and every request is logged twice over: masked for the panel, and as it really
+ * went out (token included) for "Copy as curl" and "Edit & resend" until log out. A token is
+ * only ever sent to the page's own origin.
  */
-import { completeRequest, logRequest, type LogEntry } from './log';
+import { linkRows } from './explorer-links';
+import { completeRequest, logRequest, type LogEntry, type RequestSource } from './log';
 import type { HttpMethod, Link } from './links';
 import { maskHeader, maskJwts, maskSecretMembers } from './mask';
 import { getSession } from './session';
@@ -39,6 +45,8 @@ export interface ApiResult {
 export interface SendOptions {
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is (the explorer's composer, whose body may be anything the user typed). */
+  rawBody?: string;
   /** The bearer token: undefined means the session's, null means none. */
   token?: string | null;
   /** GET only: send If-None-Match when the page holds an ETag for this URL (default true). */
@@ -50,6 +58,15 @@ export interface SendOptions {
   ifMatch?: string;
   /** PUT, PATCH: ask for the changed resource in the answer (`Prefer: return=representation`). */
   returnRepresentation?: boolean;
+  /** The Accept header (default: JSON and problem+json), e.g. HAL-FORMS to read a resource's templates. */
+  accept?: string;
+  /**
+   * Every header of the request, exactly as composed in the explorer: nothing is added but the
+   * token (when none of them is Authorization), and the page's ETag cache is not consulted.
+   */
+  headers?: Array<[string, string]>;
+  /** Who sends it: the walkthrough marks its own requests, so the log can tell them from the user's. */
+  source?: RequestSource;
 }
 
 /** Thrown when no HTTP answer arrived at all (server down, connection refused). */
@@ -61,10 +78,17 @@ interface CachedRepresentation {
 }
 
 const etagCache = new Map<string, CachedRepresentation>();
+const DEFAULT_ACCEPT = 'application/json, application/problem+json';
 
-// Responses vary on Authorization, so one user's cached page must never answer for another.
-function cacheKey(url: string, token: string | undefined): string {
-  return `${token ?? ''} ${url}`;
+// Responses vary on Authorization and Accept, so one user's (or one media type's) cached page
+// must never answer for another.
+function cacheKey(url: string, token: string | undefined, accept: string): string {
+  return `${token ?? ''} ${accept} ${url}`;
+}
+
+/** After a change of the resource at this URL, no cached copy of it (in any media type, for any token) may answer a 304. */
+function forgetUrl(url: string): void {
+  for (const key of etagCache.keys()) if (key.endsWith(` ${url}`)) etagCache.delete(key);
 }
 
 function parseBody(text: string, contentType: string | null): unknown {
@@ -90,31 +114,51 @@ function displayBody(text: string, body: unknown): string {
   return maskJwts(pretty);
 }
 
-/** Sends one request to an href from the API and logs it. */
-export async function send(method: HttpMethod, href: string, options: SendOptions = {}): Promise<ApiResult> {
-  const url = new URL(href, window.location.href).href;
-  const token = options.token === undefined ? getSession()?.token : (options.token ?? undefined);
-  const headers: Array<[string, string]> = [['Accept', 'application/json, application/problem+json']];
-  let bodyText: string | undefined;
-  if (options.body !== undefined) {
-    bodyText = JSON.stringify(options.body);
-    headers.push(['Content-Type', 'application/json']);
-  }
-  if (token) headers.push(['Authorization', `Bearer ${token}`]);
+function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
+  return headers.some(([n]) => n.toLowerCase() === name.toLowerCase());
+}
+
+/** The body text of a request, if it has one. */
+function requestBodyText(options: SendOptions): string | undefined {
+  if (options.rawBody !== undefined) return options.rawBody;
+  return options.body === undefined ? undefined : JSON.stringify(options.body);
+}
+
+/** The headers the page's own requests carry: Accept, Content-Type, and the conditional ones. */
+function pageHeaders(method: HttpMethod, options: SendOptions, bodyText: string | undefined, cached: CachedRepresentation | undefined): Array<[string, string]> {
+  const headers: Array<[string, string]> = [['Accept', options.accept ?? DEFAULT_ACCEPT]];
+  if (bodyText !== undefined) headers.push(['Content-Type', 'application/json']);
   const unsafe = method !== 'GET';
   if (unsafe && options.ifMatch && !options.ifMatch.startsWith('W/')) headers.push(['If-Match', options.ifMatch]);
   if (unsafe && options.returnRepresentation) headers.push(['Prefer', 'return=representation']);
-  const cached = method === 'GET' && options.conditional !== false ? etagCache.get(cacheKey(url, token)) : undefined;
-  if (cached) {
-    // The browser's own cache is bypassed (cache: 'no-store'), so the 304 reaches this page.
-    headers.push(['If-None-Match', cached.etag]);
-  }
+  // The browser's own cache is bypassed (cache: 'no-store'), so the 304 reaches this page.
+  if (cached) headers.push(['If-None-Match', cached.etag]);
+  return headers;
+}
+
+/** Sends one request to an href from the API and logs it. */
+export async function send(method: HttpMethod, href: string, options: SendOptions = {}): Promise<ApiResult> {
+  const url = new URL(href, window.location.href).href;
+  // The token goes to the page's own origin (the API's) only, whatever href an answer or the address bar held.
+  const ownOrigin = new URL(url).origin === window.location.origin;
+  const token = !ownOrigin ? undefined : options.token === undefined ? getSession()?.token : (options.token ?? undefined);
+  const composed = options.headers !== undefined;
+  const accept = options.accept ?? DEFAULT_ACCEPT;
+  const bodyText = requestBodyText(options);
+  const key = cacheKey(url, token, accept);
+  const cached = !composed && method === 'GET' && options.conditional !== false ? etagCache.get(key) : undefined;
+  const headers = composed ? [...(options.headers ?? [])] : pageHeaders(method, options, bodyText, cached);
+  if (token && !hasHeader(headers, 'Authorization')) headers.push(['Authorization', `Bearer ${token}`]);
+  // fetch() would add this one itself for a text body; the log and "Copy as curl" show it too.
+  if (bodyText !== undefined && !hasHeader(headers, 'Content-Type')) headers.push(['Content-Type', 'text/plain;charset=UTF-8']);
 
   const entry = logRequest({
     method,
     url: href,
     requestHeaders: headers.map(([n, v]) => [n, maskHeader(n, v)]),
-    requestBody: bodyText === undefined ? undefined : displayBody(bodyText, options.body),
+    requestBody: bodyText === undefined ? undefined : displayBody(bodyText, options.body ?? parseBody(bodyText, 'json')),
+    source: options.source,
+    sent: { url, headers: headers.map(([n, v]) => [n, v]), body: bodyText },
   });
   const started = performance.now();
 
@@ -135,7 +179,6 @@ export async function send(method: HttpMethod, href: string, options: SendOption
   let body = parseBody(text, response.headers.get('Content-Type'));
   let revalidated = false;
   let etag: string | undefined;
-  const key = cacheKey(url, token);
 
   if (response.status === 304 && cached) {
     body = cached.body;
@@ -143,16 +186,17 @@ export async function send(method: HttpMethod, href: string, options: SendOption
     revalidated = true;
   } else if (method === 'GET' && response.status === 200) {
     etag = response.headers.get('ETag') ?? undefined;
-    if (etag) etagCache.set(key, { etag, body });
-  } else if (unsafe) {
+    if (etag && !composed) etagCache.set(key, { etag, body });
+  } else if (method !== 'GET') {
     // Whatever an unsafe method answered (success, 412, 404), the stored body may no longer be
     // the resource's, so it must not answer a later 304. A representation the server returned
     // on purpose, with its ETag, is the current one and replaces it instead.
+    forgetUrl(url);
     const fresh = response.status === 200 && method !== 'POST' && appliedReturnRepresentation(response.headers) ? response.headers.get('ETag') : null;
     if (fresh && body !== undefined) {
       etag = fresh;
-      etagCache.set(key, { etag, body });
-    } else etagCache.delete(key);
+      if (!composed) etagCache.set(key, { etag, body });
+    }
   }
 
   const statusText = response.statusText || (response.status === 304 ? 'Not Modified' : '');
@@ -161,6 +205,7 @@ export async function send(method: HttpMethod, href: string, options: SendOption
     statusText,
     responseHeaders,
     responseBody: text === '' ? undefined : displayBody(text, body),
+    links: linkRows(body, response.headers.get('Link')),
     durationMs,
     revalidated,
   });

@@ -6,9 +6,11 @@
 import { HTTP_METHODS } from '../../src/types/hypermedia';
 import type { HttpMethod, Link } from '../../src/types/hypermedia';
 
+export { HTTP_METHODS };
 export type { HttpMethod, Link };
 
-function isMethod(value: unknown): value is HttpMethod {
+/** True when the value is a method a link may carry. */
+export function isMethod(value: unknown): value is HttpMethod {
   return (HTTP_METHODS as readonly unknown[]).includes(value);
 }
 

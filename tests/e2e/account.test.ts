@@ -116,9 +116,10 @@ describe('the page manages the account through the profile’s links', () => {
     expect(patch).toContain('"name": "Rosa After"');
     await screenshot(page, 'account-name-changed');
 
-    // The header keeps the new name across a reload of the tab (the stored session has it).
+    // The header keeps the new name across a reload of the tab (the stored session has it); the
+    // reload stays on the profile, which the address bar names since issue 15 (#/users/<id>).
     await page.reload();
-    await page.getByRole('heading', { level: 1, name: 'Your notes' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Your profile' }).waitFor();
     expect(await page.getByText('Signed in as Rosa After').isVisible()).toBe(true);
 
     // A second change uses the ETag the first one returned, with no GET in between.

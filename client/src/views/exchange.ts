@@ -1,5 +1,5 @@
 /** Renders one logged request/response pair: for the HTTP log and the walkthrough. */
-import { h } from '../dom';
+import { h, type Child } from '../dom';
 import type { LogEntry } from '../log';
 
 /** A status line such as "304 Not Modified (revalidated)". */
@@ -69,11 +69,12 @@ function headerList(headers: Array<[string, string]>, highlight: readonly string
   );
 }
 
-/** The summary line of an entry: method, URL, status, time. */
+/** The summary line of an entry: method, URL, status, time; a badge when the walkthrough sent it. */
 export function exchangeSummary(entry: LogEntry): HTMLElement {
   return h(
     'span',
     { class: 'summary-line' },
+    entry.source === 'walkthrough' ? [h('span', { class: 'badge badge-walkthrough', title: 'Sent by the walkthrough, not by you' }, 'walkthrough'), ' '] : null,
     h('span', { class: 'method' }, entry.method),
     ' ',
     h('span', { class: 'url' }, entry.url),
@@ -83,8 +84,12 @@ export function exchangeSummary(entry: LogEntry): HTMLElement {
   );
 }
 
-/** The full exchange: request headers and body, response headers and body; `highlight` marks header names. */
-export function renderExchange(entry: LogEntry, highlight: readonly string[] = []): HTMLElement {
+/**
+ * The full exchange: request headers and body, response headers and body; `highlight` marks
+ * header names; `beforeBody` goes between the response's headers and its body (the log puts
+ * the answer's links table there, in sight without scrolling past the body).
+ */
+export function renderExchange(entry: LogEntry, highlight: readonly string[] = [], beforeBody: Child = null): HTMLElement {
   let responseBody: HTMLElement;
   if (entry.error) responseBody = h('p', { class: 'error-text' }, entry.error);
   else if (entry.revalidated) {
@@ -110,6 +115,7 @@ export function renderExchange(entry: LogEntry, highlight: readonly string[] = [
       h('h4', {}, 'Response'),
       h('p', { class: `status-line status ${statusClass(entry)}` }, statusLine(entry), entry.durationMs !== undefined ? ` · ${entry.durationMs} ms` : ''),
       headerList(entry.responseHeaders, highlight),
+      beforeBody,
       responseBody,
     ),
   );

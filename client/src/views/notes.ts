@@ -116,7 +116,32 @@ function searchForm(ctx: AppContext, template: Link): HTMLElement {
   return form;
 }
 
-function noteItem(ctx: AppContext, note: NoteSummary): HTMLElement {
+/** Which date a list is sorted by: the `sort` of its self link, or the API's default, updatedAt. */
+export function sortedBy(listHref: string): 'createdAt' | 'updatedAt' {
+  const sort = new URL(listHref, 'http://page.invalid').searchParams.get('sort');
+  return sort === 'createdAt' ? 'createdAt' : 'updatedAt';
+}
+
+/**
+ * The start of a note's text for an accessible name: its first line, whole when short, else cut
+ * at a word boundary with an ellipsis, so "Open" buttons tell notes apart without reading them out.
+ */
+export function textStart(text: string, max = 80): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
+  if (line.length <= max) return line || '(empty note)';
+  const cut = line.slice(0, max);
+  const atWord = cut.slice(0, cut.lastIndexOf(' ') > max / 2 ? cut.lastIndexOf(' ') : max);
+  return `${atWord.trimEnd()}…`;
+}
+
+/** The note's date the list is sorted by, labelled, as a <time>. */
+function sortDate(note: NoteSummary, sort: 'createdAt' | 'updatedAt'): HTMLElement | null {
+  const value = note[sort];
+  if (value === undefined) return null;
+  return h('span', { class: 'note-date' }, sort === 'createdAt' ? 'Created ' : 'Updated ', h('time', { datetime: new Date(value).toISOString() }, formatTime(value)));
+}
+
+function noteItem(ctx: AppContext, note: NoteSummary, sort: 'createdAt' | 'updatedAt'): HTMLElement {
   const self = findLink(note.links, 'self');
   const preview = note.text.length > 200 ? `${note.text.slice(0, 200)}…` : note.text;
   return h(
@@ -126,9 +151,9 @@ function noteItem(ctx: AppContext, note: NoteSummary): HTMLElement {
     h(
       'p',
       { class: 'meta' },
-      note.updatedAt !== undefined ? `Updated ${formatTime(note.updatedAt)}` : null,
+      sortDate(note, sort),
       self
-        ? h('button', { type: 'button', class: 'secondary', 'aria-label': `Open note: ${note.text.slice(0, 40)}`, onclick: () => void ctx.showNote(self.href) }, 'Open')
+        ? h('button', { type: 'button', class: 'secondary', 'aria-label': `Open note: ${textStart(note.text)}`, onclick: () => void ctx.showNote(self.href) }, 'Open')
         : null,
     ),
   );
@@ -155,14 +180,17 @@ export function renderNotes(ctx: AppContext, container: Element, listHref: strin
   const info = page.page;
   const addNote = findLink(page.links, 'add-note');
   const template = findLink(page.links, 'search');
-  const summary = info ? `Page ${info.number} of ${info.totalPages} · ${info.totalItems} ${info.totalItems === 1 ? 'note' : 'notes'}` : '';
+  const sort = sortedBy(listHref);
+  const order = new URL(listHref, 'http://page.invalid').searchParams.get('order') === 'desc' ? 'newest first' : 'oldest first';
+  const sortText = `sorted by ${sort === 'createdAt' ? 'creation' : 'last update'} date, ${order}`;
+  const summary = info ? `Page ${info.number} of ${info.totalPages} · ${info.totalItems} ${info.totalItems === 1 ? 'note' : 'notes'} · ${sortText}` : '';
   replaceChildren(
     container,
     h('h1', {}, 'Your notes'),
     h('div', { class: 'columns' }, addNote ? addNoteForm(ctx, addNote, listHref) : null, template ? searchForm(ctx, template) : null),
     h('h2', { class: 'page-summary', id: 'page-summary' }, summary),
     page.notes.length > 0
-      ? h('ul', { class: 'notes', 'aria-labelledby': 'page-summary' }, page.notes.map((n) => noteItem(ctx, n)))
+      ? h('ul', { class: 'notes', 'aria-labelledby': 'page-summary' }, page.notes.map((n) => noteItem(ctx, n, sort)))
       : h('p', { class: 'empty' }, info && info.totalItems > 0 ? 'No notes on this page.' : 'No notes here yet.'),
     pager(ctx, page.links),
   );
