@@ -47,7 +47,7 @@ describe('the walkthrough', () => {
     await page.getByRole('button', { name: 'Walkthrough' }).click();
     await page.getByRole('heading', { level: 1, name: 'Walkthrough' }).waitFor();
 
-    expect(await runStep(1, 'The entry point')).toMatch(/200 OK — as expected\.Links offered: self, auth, register, notes, client\./);
+    expect(await runStep(1, 'The entry point')).toMatch(/200 OK — as expected\.Links offered: self, auth, register, notes, client, service-desc, service-doc\./);
     await nextStep();
     expect(await runStep(2, 'Log in')).toContain('Logged in as Saurabh. New links: self, notes, add-note, profile.');
     await nextStep();
