@@ -5,7 +5,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 // Everything `npm run build` produces, and everything it is built from.
-const outputs = ['dist/src/server.js', 'dist/scripts/seed.js', 'dist/bench/run.js', 'client/dist/app.js'].map((f) => path.join(root, f));
+const outputs = ['dist/src/server.js', 'dist/scripts/seed.js', 'dist/scripts/docs.js', 'dist/bench/run.js', 'client/dist/app.js'].map((f) => path.join(root, f));
 const sourceDirs = ['src', 'scripts', 'bench', 'client/src'].map((d) => path.join(root, d));
 
 function newestMtime(dir) {

@@ -1,12 +1,13 @@
 /**
  * Builds the Express application: request ids, access logs and request timings, security
  * headers, CORS, body parsing, the route table (with its rate limits and the operations
- * endpoints), the bundled page, JSON 404s and the error middleware. No listening and no database connection
+ * endpoints), the bundled page, the API reference page (/docs), JSON 404s and the error middleware. No listening and no database connection
  * here, so tests can drive the app with supertest.
  */
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { config } from './config';
+import { docsPage } from './docsPage';
 import { logger as processLogger, type Logger } from './logger';
 import { accessLog } from './middlewares/accessLog';
 import { apiVersion } from './middlewares/apiVersion';
@@ -34,7 +35,7 @@ const CLIENT_DEV_FILES = ['/dist/app.js.map'];
 
 /** How an app instance is built. */
 export interface AppOptions {
-  /** Serve the page's source map (/client/dist/app.js.map); default: outside production. */
+  /** Serve the page's source map (/client/dist/app.js.map) and Swagger UI's (/docs/*.map); default: outside production. */
   clientSourceMap?: boolean;
   /** Where the app's access, audit and error lines go; default: the process logger. */
   logger?: Logger;
@@ -95,6 +96,8 @@ export function createApp({
   const clientFiles = new Set(clientSourceMap ? [...CLIENT_FILES, ...CLIENT_DEV_FILES] : CLIENT_FILES);
   const serveClient = express.static(CLIENT_DIR, { index: 'index.html', redirect: true, setHeaders: setWidgetHeaders });
   app.use('/client', (req, res, next) => (clientFiles.has(req.path) ? serveClient(req, res, next) : next()));
+  // The API reference page (Swagger UI) at /docs and its files: like the page, no token and no rate limit.
+  app.use(docsPage({ sourceMaps: clientSourceMap }));
 
   app.use(notFound);
   app.use(errorHandler);

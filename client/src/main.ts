@@ -75,6 +75,12 @@ function navButton(label: string, name: ViewName, action: () => void): HTMLEleme
   return h('button', { type: 'button', class: 'nav-button', 'aria-current': current === name ? 'page' : undefined, onclick: action }, label);
 }
 
+/** "API reference": the root's `service-doc` link (the /docs page), when the server offers one. */
+function apiReferenceLink(): HTMLElement | null {
+  const doc = findLink(rootLinks, 'service-doc');
+  return doc ? h('a', { class: 'nav-link', href: doc.href }, 'API reference') : null;
+}
+
 function renderNav(): void {
   const session = getSession();
   const items: Array<HTMLElement | null> = session
@@ -84,6 +90,7 @@ function renderNav(): void {
         navButton('Explorer', 'explorer', () => void showExplorer().catch(failOnPage)),
         navButton('Walkthrough', 'walkthrough', () => ctx.showWalkthrough()),
         h('button', { type: 'button', class: 'nav-button', onclick: () => ctx.signOut('You are logged out.') }, 'Log out'),
+        apiReferenceLink(),
       ]
     : [
         navButton('Log in or register', 'auth', () => {
@@ -92,6 +99,7 @@ function renderNav(): void {
         }),
         navButton('Explorer', 'explorer', () => void showExplorer().catch(failOnPage)),
         navButton('Walkthrough', 'walkthrough', () => ctx.showWalkthrough()),
+        apiReferenceLink(),
       ];
   replaceChildren(
     nav,

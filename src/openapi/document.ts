@@ -266,6 +266,36 @@ function jsonBody(id: string, description: string): Json {
 
 const FIELDS_DESCRIPTION = 'Sparse fieldset: the note members to send, comma-separated (`text,updatedAt`); `id` and `links` always come.';
 
+/** An OpenAPI Link Object: the operation a link relation of the answer leads to, with the id taken from the body. */
+const to = (operationId: string, id?: string) => ({ operationId, ...(id && { parameters: { id } }) });
+const NOTE_ID = '$response.body#/id';
+
+/**
+ * The link relations of each operation's answer, as OpenAPI links (keyed by rel): the same moves
+ * the bodies' `links` offer, so a reader of the document (or a generated client) sees where each
+ * answer leads. The rels themselves are documented at /rels/{rel}.
+ */
+const RESPONSE_LINKS: Record<string, Record<string, Json>> = {
+  getRoot: { auth: to('login'), register: to('register'), notes: to('listNotes'), 'service-desc': to('getOpenApi'), 'service-doc': to('getDocs') },
+  register: { self: to('getProfile', NOTE_ID), auth: to('login') },
+  login: { notes: to('listNotes'), 'add-note': to('createNote'), profile: to('getProfile', '$response.body#/user/id') },
+  listNotes: { 'add-note': to('createNote') },
+  createNote: { self: to('getNote', NOTE_ID), update: to('replaceNote', NOTE_ID), 'edit-text': to('editNote', NOTE_ID), delete: to('deleteNote', NOTE_ID) },
+  getNote: { self: to('getNote', NOTE_ID), update: to('replaceNote', NOTE_ID), 'edit-text': to('editNote', NOTE_ID), delete: to('deleteNote', NOTE_ID), notes: to('listNotes') },
+  getProfile: { self: to('getProfile', NOTE_ID), edit: to('editProfile', NOTE_ID), delete: to('deleteProfile', NOTE_ID), notes: to('listNotes') },
+};
+
+/** Puts RESPONSE_LINKS on each operation's first 2xx answer with a body. */
+function addResponseLinks(table: Record<string, Record<string, Operation>>): void {
+  for (const item of Object.values(table)) {
+    for (const operation of Object.values(item)) {
+      const links = RESPONSE_LINKS[operation.operationId];
+      const success = links && Object.entries(operation.responses).find(([status, response]) => status.startsWith('2') && response.content);
+      if (success) operation.responses[success[0]] = { ...success[1], links };
+    }
+  }
+}
+
 /** The tags of the negotiated resources (JSON, HAL, HAL-FORMS; versioned). */
 const NEGOTIATED_TAGS = new Set(['entry', 'auth', 'users', 'notes']);
 
@@ -284,6 +314,7 @@ const OPTIONS_IDS: Record<string, [string, string]> = {
 function paths(): Record<string, Record<string, Operation>> {
   const table = operations();
   for (const [path, [id, tag]] of Object.entries(OPTIONS_IDS)) table[path].options = options(id, tag, path);
+  addResponseLinks(table);
   // The negotiated resources also take the version they are asked for (apiVersion.ts).
   for (const item of Object.values(table)) {
     for (const [method, operation] of Object.entries(item)) {
@@ -561,6 +592,7 @@ function build(): OpenApiDocument {
         'Every answer carries links (`links` in JSON, `_links` in HAL, HAL-FORMS `_templates` too); `/rels/{rel}` documents the API’s own relations.',
         'Representations are negotiated with `Accept`: application/json (default), application/hal+json, application/prs.hal-forms+json.',
         'Errors are RFC 9457 problems (`application/problem+json`).',
+        'Each operation’s `x-rel` names the link relation that leads to it, and each answer’s OpenAPI `links` the relations it offers next.',
         'Two rules hold for every path: a method the path does not list answers **405** with `Allow`, and a path this document does not list answers **404**.',
       ].join('\n\n'),
       license: { name: 'MIT', identifier: 'MIT' },

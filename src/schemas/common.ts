@@ -20,7 +20,8 @@ export function bodyObject<Shape extends z.ZodRawShape>(shape: Shape) {
 /** Text of a note: non-empty after trimming, at most 10,000 characters. */
 export const noteText = requiredString()
   .max(10_000, 'must be at most 10000 characters')
-  .refine((s) => s.trim().length > 0, 'must not be empty');
+  .refine((s) => s.trim().length > 0, 'must not be empty')
+  .meta({ examples: ['Remember the milk'] }); // for the OpenAPI document, /docs and the Postman collection
 
 /** Turns zod issues into the problem body's field errors. */
 export function toFieldErrors(error: z.ZodError, location: FieldLocation): FieldError[] {

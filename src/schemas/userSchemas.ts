@@ -16,12 +16,13 @@ export const currentPassword = requiredString().min(1, 'must not be empty').max(
 /** POST /users: a name, a valid email and a password of at least 8 characters. */
 export const register = {
   body: bodyObject({
-    name: userName,
+    name: userName.meta({ examples: ['Ada'] }),
     email: requiredString()
       .trim()
       .max(254, 'must be at most 254 characters')
-      .pipe(z.email('must be a valid email address')),
-    password: newPassword,
+      .pipe(z.email('must be a valid email address'))
+      .meta({ examples: ['ada@example.com'] }),
+    password: newPassword.meta({ examples: ['correct horse battery'] }),
   }),
 };
 

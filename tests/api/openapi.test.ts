@@ -17,6 +17,7 @@ import { config } from '../../src/config';
 import { openApiDocument } from '../../src/openapi/document';
 import { logger } from '../../src/logger';
 import { createRouter } from '../../src/routes';
+import { docsPage } from '../../src/docsPage';
 import * as noteSchemas from '../../src/schemas/noteSchemas';
 import * as userSchemas from '../../src/schemas/userSchemas';
 import { violationsOf } from '../helpers/openapiValidation';
@@ -110,7 +111,8 @@ describe('the document is generated, not kept by hand', () => {
   it('documents exactly the routes of the route table, with the same methods', () => {
     const router = createRouter({ rateLimits: config.rateLimits, metrics: config.metrics, logger, requireIfMatch: false });
     const routes = new Map<string, Set<string>>();
-    for (const layer of router.stack) {
+    // The route table, and the docs page's own route (src/docsPage.ts mounts /docs beside the page's files).
+    for (const layer of [...router.stack, ...docsPage({ sourceMaps: false }).stack]) {
       if (!layer.route) continue;
       const methods = routes.get(layer.route.path) ?? new Set<string>();
       for (const routeLayer of layer.route.stack) if (routeLayer.method && routeLayer.method !== '_all') methods.add(routeLayer.method);

@@ -94,8 +94,10 @@ export function useBrowser(): BrowserSession {
   afterEach(async () => {
     await context?.close();
     context = undefined;
-    expect(pageErrors).toEqual([]);
+    // Reset before asserting, so one test's page errors fail that test only, not every later one.
+    const errors = pageErrors;
     pageErrors = [];
+    expect(errors).toEqual([]);
   });
 
   return {

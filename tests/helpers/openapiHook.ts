@@ -2,7 +2,7 @@
  * Every answer the API tests receive through supertest is checked against the OpenAPI document
  * (issue 14; openapiValidation.ts): a request whose answer is not documented fails where it is
  * awaited, naming the violation. Installed for every test file (jest `setupFilesAfterEach`) but
- * active only for the API's own test files (tests/api/, tests/app.test.ts): other suites use
+ * active only for the API's own test files (tests/api/, tests/app.test.ts, tests/durability/diskFull.test.ts): other suites use
  * supertest against bare Express apps (middleware unit tests, the benchmark's baselines).
  */
 import path from 'node:path';
@@ -18,10 +18,13 @@ function violationsOf(...args: Parameters<typeof Validation.violationsOf>): stri
   return (require('./openapiValidation') as typeof Validation).violationsOf(...args);
 }
 
+/** The API's test files outside tests/api/ (the whole app, and the app on a full disk). */
+const API_FILES = [path.join('tests', 'app.test.ts'), path.join('tests', 'durability', 'diskFull.test.ts')];
+
 /** The test files whose supertest answers come from the API. */
 function checksThisFile(): boolean {
   const file = path.relative(path.resolve(__dirname, '..', '..'), expect.getState().testPath ?? '');
-  return file.startsWith(`tests${path.sep}api${path.sep}`) || file === path.join('tests', 'app.test.ts');
+  return file.startsWith(`tests${path.sep}api${path.sep}`) || API_FILES.includes(file);
 }
 
 type Assert = (this: Test, resError: Error | null, res: ResponseLike | undefined, fn?: (err: Error | null, res: unknown) => void) => void;
