@@ -3,6 +3,7 @@
  * with `message` repeating `detail` (clients of the tutorial read `message`) and `links`.
  * 5xx bodies never carry the original message, stack or driver text.
  */
+import { toJsonBody } from '../utils/jsonBody';
 import http from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import mongoose from 'mongoose';
@@ -153,7 +154,7 @@ export function sendProblem(res: Response, error: AppError): void {
     delete body.links;
     body._links = problemLinks(error.links ?? errorLinks(), extraLinksOf(res));
   }
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
+  res.status(error.status).type('application/problem+json').send(toJsonBody(body));
 }
 
 /** Express error middleware: the last one in the chain. */
