@@ -4,6 +4,8 @@
  * draw the layers a request crossed (browser → API → database server) with the time spent in each.
  * Pure: no DOM, unit-tested in tests/client.
  */
+import { splitOutsideQuotes, unquote } from '../../src/types/httpSyntax';
+
 
 /** One metric of the header: its name and, when given, its duration (ms) and description. */
 export interface TimingMetric {
@@ -21,33 +23,6 @@ export interface LayerTimings {
   /** Number of database commands the request sent, read from the db metric's description. */
   dbCommands?: number;
   metrics: TimingMetric[];
-}
-
-/** Splits on a separator outside double quotes (a quoted desc may contain `,` or `;`). */
-function splitOutsideQuotes(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\' && quoted && i + 1 < text.length) {
-      current += c + text[++i];
-      continue;
-    }
-    if (c === '"') quoted = !quoted;
-    if (c === separator && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += c;
-  }
-  parts.push(current);
-  return parts;
-}
-
-/** A parameter value, without its quotes and escapes. */
-function unquote(value: string): string {
-  const v = value.trim();
-  return v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
 }
 
 function parseMetric(text: string): TimingMetric | undefined {

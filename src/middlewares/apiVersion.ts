@@ -11,6 +11,7 @@
  * taken out of the Accept header, so content negotiation (`req.accepts`, which would not match
  * `application/json` against a range with an unknown parameter) sees plain media types.
  */
+import { splitOutsideQuotes, unquote } from '../types/httpSyntax';
 import type { RequestHandler } from 'express';
 import { AppError } from '../utils/AppError';
 
@@ -32,33 +33,6 @@ function isSupported(version: string): boolean {
   return (SUPPORTED_VERSIONS as readonly string[]).includes(version);
 }
 
-/** Splits on a separator outside quoted strings (RFC 9110 §5.6.4), so `"a,b"` stays one piece. */
-function splitOutsideQuotes(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '\\' && i + 1 < text.length) {
-      current += c + text[++i];
-      continue;
-    }
-    if (c === '"') quoted = !quoted;
-    if (c === separator && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += c;
-  }
-  parts.push(current);
-  return parts;
-}
-
-/** The value of a media-type parameter, unquoted. */
-function parameterValue(raw: string): string {
-  const value = raw.trim();
-  return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
-}
-
 /** What the Accept header asks of versions: the header without `version=1`, and the unsupported versions it names. */
 export function readAcceptVersions(accept: string): { accept: string; unsupported: string[]; usable: number } {
   const unsupported: string[] = [];
@@ -72,7 +46,7 @@ export function readAcceptVersions(accept: string): { accept: string; unsupporte
     for (const parameter of parameters) {
       const eq = parameter.indexOf('=');
       const name = (eq < 0 ? parameter : parameter.slice(0, eq)).trim().toLowerCase();
-      if (name === 'version') wanted = parameterValue(parameter.slice(eq + 1));
+      if (name === 'version') wanted = unquote(parameter.slice(eq + 1));
       else others.push(parameter);
     }
     if (wanted !== undefined && !isSupported(wanted)) {

@@ -69,9 +69,10 @@ describe('OpenAPI prefill', () => {
 
   it('builds an example body from the operation’s JSON request schema', () => {
     const put = findOperation(doc, 'PUT', '/notes/42');
-    expect(operationExample(doc, put?.operation ?? {})).toEqual({ id: '', text: '', createdAt: 0, updatedAt: 0 });
+    // The schemas' own examples (issue 14) fill what they cover; the rest gets an empty value of its type.
+    expect(operationExample(doc, put?.operation ?? {})).toEqual({ id: '', text: 'Remember the milk', createdAt: 0, updatedAt: 0 });
     const register = findOperation(doc, 'POST', '/users');
-    expect(operationExample(doc, register?.operation ?? {})).toEqual({ name: '', email: '', password: '' });
+    expect(operationExample(doc, register?.operation ?? {})).toEqual({ name: 'Ada', email: 'ada@example.com', password: 'correct horse battery' });
     const del = findOperation(doc, 'DELETE', '/notes/42');
     expect(operationExample(doc, del?.operation ?? {})).toBeUndefined();
   });
