@@ -237,7 +237,8 @@ describe('the explorer', () => {
     await composer.locator('.compose-note', { hasText: 'HAL-FORMS template "register"' }).waitFor();
     await composer.getByRole('button', { name: 'Pre-fill from OpenAPI' }).click();
     await composer.locator('.compose-note', { hasText: 'Example body from the OpenAPI document' }).waitFor();
-    expect(JSON.parse(await composer.getByLabel('Body (JSON)').inputValue())).toEqual({ name: '', email: '', password: '' });
+    // The register operation's request schema carries examples (issue 14), and the composer uses them.
+    expect(JSON.parse(await composer.getByLabel('Body (JSON)').inputValue())).toEqual({ name: 'Ada', email: 'ada@example.com', password: 'correct horse battery' });
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await screenshot(page, 'explorer-375');
 
