@@ -4,7 +4,7 @@
  * tally travels with its async context (AsyncLocalStorage), so concurrent requests never count
  * each other's commands; `timed` (src/models/commands.ts) records into whatever tally is
  * current. A command shared by several requests (the batched reads of src/models/batchedReads.ts)
- * is sent under `sharedBy`, so each of those requests counts it once, with its full duration.
+ * is sent through `BatchTallies`, so each of those requests counts it once, with its full duration.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -38,11 +38,26 @@ export function withTally<T>(tally: DbTally | undefined, fn: () => T): T {
 }
 
 /**
- * Runs `fn`, which sends one command on behalf of several requests, so that the command counts
- * for each of their tallies (those without timing are skipped) and for nobody else's.
+ * The tallies of the requests one batched command serves (src/models/batchedReads.ts): each
+ * request adds its current tally as it joins the batch, and `run` sends the command so that it
+ * counts once for each of them (those without timing add nothing) and for nobody else. With
+ * timing off nothing is ever added, so a batch allocates nothing for it.
  */
-export function sharedBy<T>(tallies: ReadonlyArray<DbTally | undefined>, fn: () => T): T {
-  const present = [...new Set(tallies.filter((t): t is DbTally => t !== undefined))];
-  if (present.length <= 1) return withTally(present[0], fn);
-  return withTally({ record: (ms) => present.forEach((t) => t.record(ms)) }, fn);
+export class BatchTallies {
+  private tallies: DbTally[] | undefined;
+
+  /** Joins the current request's tally, if it has one. */
+  addCurrent(): void {
+    const tally = current.getStore();
+    if (tally === undefined) return;
+    this.tallies ??= [];
+    if (!this.tallies.includes(tally)) this.tallies.push(tally);
+  }
+
+  /** Runs `fn` (the batch's command) counted for every tally that joined. */
+  run<T>(fn: () => T): T {
+    const present = this.tallies ?? [];
+    if (present.length <= 1) return withTally(present[0], fn);
+    return withTally({ record: (ms) => present.forEach((t) => t.record(ms)) }, fn);
+  }
 }

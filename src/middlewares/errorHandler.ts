@@ -3,11 +3,11 @@
  * with `message` repeating `detail` (clients of the tutorial read `message`) and `links`.
  * 5xx bodies never carry the original message, stack or driver text.
  */
-import { toJsonBody } from '../utils/jsonBody';
 import http from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import mongoose from 'mongoose';
 import { errorLinks, noteNotFoundLinks } from '../controllers/hateoasController';
+import { toJsonBody } from '../utils/jsonBody';
 import { AppError, type FieldError } from '../utils/AppError';
 import { BusyError } from '../utils/BusyError';
 import { DomainError } from '../utils/DomainError';

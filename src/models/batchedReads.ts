@@ -13,7 +13,7 @@
  * with the same error, as each would have failed alone.
  */
 import type { Model } from 'mongoose';
-import { currentTally, sharedBy, type DbTally } from '../requestTiming';
+import { BatchTallies } from '../requestTiming';
 import { aggregateOne, findMany, type Document } from './commands';
 
 /** Keys per command at most. */
@@ -22,8 +22,6 @@ export const MAX_BATCH = 100;
 interface Waiting<T> {
   resolve(doc: T | null): void;
   reject(err: unknown): void;
-  /** The requester's Server-Timing tally: the batch's command counts once for each requester. */
-  tally: DbTally | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: only its connection and collection name are used.
@@ -32,6 +30,8 @@ type AnyModel = Model<any>;
 /** Look-ups of one collection by one unique field, batched per event-loop round. */
 export class BatchedLookup<T extends object> {
   private pending = new Map<string, Waiting<T>[]>();
+  /** The Server-Timing tallies of the pending requests. */
+  private tallies = new BatchTallies();
   private scheduled = false;
 
   /**
@@ -51,9 +51,9 @@ export class BatchedLookup<T extends object> {
   load(key: string): Promise<T | null> {
     return new Promise((resolve, reject) => {
       const waiting = this.pending.get(key);
-      const tally = currentTally();
-      if (waiting) waiting.push({ resolve, reject, tally });
-      else this.pending.set(key, [{ resolve, reject, tally }]);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pending.set(key, [{ resolve, reject }]);
+      this.tallies.addCurrent(); // the batch's command counts once in each requester's Server-Timing
       if (this.pending.size >= MAX_BATCH) this.dispatch();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -69,8 +69,9 @@ export class BatchedLookup<T extends object> {
     this.pending = new Map();
     const keys = [...batch.keys()];
     const filter = keys.length === 1 ? { [this.field]: keys[0] } : { [this.field]: { $in: keys } };
-    const tallies = [...batch.values()].flatMap((waiting) => waiting.map((w) => w.tally));
-    sharedBy(tallies, () => findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length })).then(
+    const tallies = this.tallies;
+    this.tallies = new BatchTallies();
+    tallies.run(() => findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length })).then(
       (docs) => {
         const byKey = new Map<unknown, T>();
         for (const doc of docs) byKey.set((doc as Record<string, unknown>)[this.field], doc);
@@ -106,8 +107,6 @@ export const MAX_PAGE_ROWS = 300;
 interface WaitingPage<T> extends PageQuery {
   resolve(result: [number, T[]]): void;
   reject(err: unknown): void;
-  /** The requester's Server-Timing tally (as in `BatchedLookup`). */
-  tally: DbTally | undefined;
 }
 
 /**
@@ -122,6 +121,8 @@ interface WaitingPage<T> extends PageQuery {
  */
 export class BatchedPages<T> {
   private pending: WaitingPage<T>[] = [];
+  /** The Server-Timing tallies of the pending requests. */
+  private tallies = new BatchTallies();
   private rows = 0;
   private scheduled = false;
 
@@ -135,7 +136,8 @@ export class BatchedPages<T> {
   load(query: PageQuery): Promise<[number, T[]]> {
     return new Promise((resolve, reject) => {
       if (this.pending.length > 0 && this.rows + query.limit > MAX_PAGE_ROWS) this.dispatch();
-      this.pending.push({ ...query, resolve, reject, tally: currentTally() });
+      this.pending.push({ ...query, resolve, reject });
+      this.tallies.addCurrent();
       this.rows += query.limit;
       if (this.pending.length >= MAX_PAGES) this.dispatch();
       else if (!this.scheduled) {
@@ -169,8 +171,9 @@ export class BatchedPages<T> {
       });
       pipeline = [{ $facet: facets }];
     }
-    sharedBy(
-      batch.map((query) => query.tally),
+    const tallies = this.tallies;
+    this.tallies = new BatchTallies();
+    tallies.run(
       () => aggregateOne<Record<string, Array<{ n?: unknown }> | T[]>>(this.model, pipeline),
     ).then(
       (result) => {
