@@ -259,6 +259,14 @@ function options(id: string, tag: string, path: string): Operation {
 
 const NOTE_IDS: [string, string, string] = ['Note', 'HalNote', 'HalFormsNote'];
 
+/** The request headers a conditional write takes (safe writes: 412 when they do not hold). */
+const WRITE_PRECONDITIONS = [param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch')];
+
+/** The 200 and 304 of a public HTML page (the docs page, the rels' pages). */
+function htmlPage(description: string, headers: Json): Record<Status, Json> {
+  return { '200': { description, headers, content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified.', headers: ALWAYS } };
+}
+
 /** A JSON request body of this component. */
 function jsonBody(id: string, description: string): Json {
   return { required: true, description, content: { 'application/json': { schema: ref(id) } } };
@@ -426,7 +434,7 @@ function operations(): Record<string, Record<string, Operation>> {
         summary: 'Replace a note',
         description: 'A full representation: `id` must be the path’s, `createdAt` is kept and `updatedAt` set by the server.',
         security: BEARER,
-        parameters: [param('NoteId'), param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch'), param('Prefer')],
+        parameters: [param('NoteId'), ...WRITE_PRECONDITIONS, param('Prefer')],
         requestBody: jsonBody('ReplaceNoteRequest', 'The whole note.'),
         responses: { ...written(NOTE_IDS), ...problems('NotFound'), ...CONDITIONAL, ...AUTHENTICATED, ...WITH_BODY, ...NEGOTIATED, ...EVERYWHERE },
         'x-rel': 'update',
@@ -437,7 +445,7 @@ function operations(): Record<string, Record<string, Operation>> {
         summary: 'Change a note’s text',
         description: 'Three formats (`Accept-Patch`): `application/json` `{text}`, `application/merge-patch+json` (RFC 7396), `application/json-patch+json` (RFC 6902).',
         security: BEARER,
-        parameters: [param('NoteId'), param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch'), param('Prefer')],
+        parameters: [param('NoteId'), ...WRITE_PRECONDITIONS, param('Prefer')],
         requestBody: {
           required: true,
           content: {
@@ -454,7 +462,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['notes'],
         summary: 'Delete a note',
         security: BEARER,
-        parameters: [param('NoteId'), param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch')],
+        parameters: [param('NoteId'), ...WRITE_PRECONDITIONS],
         responses: { '204': { description: 'Deleted.', headers: ALWAYS }, ...problems('NotFound'), ...CONDITIONAL, ...AUTHENTICATED, ...NEGOTIATED, ...EVERYWHERE },
         'x-rel': 'delete',
       },
@@ -476,7 +484,7 @@ function operations(): Record<string, Record<string, Operation>> {
         summary: 'Change the name or the password',
         description: 'A new password needs `currentPassword` (403 when wrong, counted by a rate limit) and ends every other token of the account. Other members are refused by name (422).',
         security: BEARER,
-        parameters: [param('UserId'), param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch'), param('Prefer')],
+        parameters: [param('UserId'), ...WRITE_PRECONDITIONS, param('Prefer')],
         requestBody: {
           required: true,
           content: {
@@ -492,7 +500,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['users'],
         summary: 'Delete the account and its notes',
         security: BEARER,
-        parameters: [param('UserId'), param('IfMatch'), param('IfUnmodifiedSince'), param('IfNoneMatch')],
+        parameters: [param('UserId'), ...WRITE_PRECONDITIONS],
         responses: { '204': { description: 'Deleted, with every note; the account’s tokens stop working.', headers: ALWAYS }, ...problems('NotFound'), ...CONDITIONAL, ...AUTHENTICATED, ...NEGOTIATED, ...EVERYWHERE },
         'x-rel': 'delete',
       },
@@ -519,8 +527,7 @@ function operations(): Record<string, Record<string, Operation>> {
         summary: 'The interactive reference (Swagger UI)',
         security: PUBLIC,
         responses: {
-          '200': { description: 'The page.', headers: ALWAYS, content: { 'text/html': { schema: { type: 'string' } } } },
-          '304': { description: 'Not modified.', headers: ALWAYS },
+          ...htmlPage('The page.', ALWAYS),
           ...BASIC,
         },
         'x-rel': 'service-doc',
@@ -532,7 +539,7 @@ function operations(): Record<string, Record<string, Operation>> {
         tags: ['docs'],
         summary: 'The API’s own link relations',
         security: PUBLIC,
-        responses: { '200': { description: 'An HTML index of the relations.', headers: { ...ALWAYS, ...header('ETag') }, content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified.', headers: ALWAYS }, ...BASIC },
+        responses: { ...htmlPage('An HTML index of the relations.', { ...ALWAYS, ...header('ETag') }), ...BASIC },
       },
     },
     '/rels/{rel}': {
@@ -542,7 +549,7 @@ function operations(): Record<string, Record<string, Operation>> {
         summary: 'One link relation’s documentation',
         security: PUBLIC,
         parameters: [{ name: 'rel', in: 'path', required: true, schema: { type: 'string', enum: documentedRels() } }],
-        responses: { '200': { description: 'An HTML page.', headers: { ...ALWAYS, ...header('ETag') }, content: { 'text/html': { schema: { type: 'string' } } } }, '304': { description: 'Not modified.', headers: ALWAYS }, ...problems('NotFound'), ...BASIC },
+        responses: { ...htmlPage('An HTML page.', { ...ALWAYS, ...header('ETag') }), ...problems('NotFound'), ...BASIC },
       },
     },
     '/health': {
