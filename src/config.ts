@@ -142,7 +142,7 @@ export const DEV_JWT_KEY_FILE = 'dev-jwt-key';
  * temporary name and linked into place, so processes starting together (TN_WORKERS) all read
  * the one key that won, never a half-written file.
  */
-export function developmentJwtKey(dataDir: string): { key: string; file: string; created: boolean } {
+function developmentJwtKey(dataDir: string): { key: string; file: string; created: boolean } {
   const file = path.resolve(dataDir, DEV_JWT_KEY_FILE);
   let created = false;
   if (!fs.existsSync(file)) {

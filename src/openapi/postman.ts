@@ -166,7 +166,7 @@ function ownExample(document: JsonObject, holder: JsonObject): unknown {
 }
 
 /** An example value for a schema: its own example, else one built from its properties and type. */
-export function exampleOf(document: JsonObject, schemaOrRef: unknown): unknown {
+function exampleOf(document: JsonObject, schemaOrRef: unknown): unknown {
   const schema = objectAt(deref(document, schemaOrRef), 'a schema');
   const own = ownExample(document, schema);
   if (own !== undefined) return own;

@@ -14,7 +14,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { Collection, type Event as PostmanEvent, type Item, type Request, type Response } from 'postman-collection';
@@ -25,6 +24,7 @@ import { httpFile } from '../../src/openapi/httpFile';
 import { baseUrlOf, deref, operationsOf, postmanCollection, TUTORIAL, type JsonObject } from '../../src/openapi/postman';
 import { PROJECT_ROOT } from '../../src/utils/projectRoot';
 import { useTestDb } from '../helpers/db';
+import { makeTempDir, removeDir } from '../helpers/tmp';
 
 /** What newman reports after a run (the part this test reads; newman ships no type declarations). */
 interface NewmanSummary {
@@ -301,7 +301,7 @@ describe('the generated files', () => {
   });
 
   it('are deterministic, and the check names every file that is missing or differs', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tn-docs-'));
+    const dir = makeTempDir('tn-docs-');
     try {
       const files = generatedFiles();
       expect(generatedFiles()).toEqual(files);
@@ -315,7 +315,7 @@ describe('the generated files', () => {
       fs.appendFileSync(path.join(dir, 'docs/thunder-notes.http'), '\n');
       expect(staleFiles(dir, files)).toEqual(['docs/thunder-notes.http']);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 

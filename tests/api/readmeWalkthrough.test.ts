@@ -38,6 +38,11 @@ function commands(block: string): string[] {
     .filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
 }
 
+/** A command without its trailing `# …` comment. */
+function withoutComment(line: string): string {
+  return line.replace(/\s*#.*$/, '');
+}
+
 /** The statuses a block's curl commands must answer, in order; a curl line without `# → NNN` is an error in the README. */
 function expectedStatuses(block: string): number[] {
   return commands(block)
@@ -104,7 +109,7 @@ afterAll(async () => {
 
 describe("the README's walkthrough", () => {
   it('has a setup block (reset the demo data, start the server) and walk blocks whose every curl names its status', () => {
-    expect(commands(setup).map((line) => line.replace(/\s*#.*$/, ''))).toEqual(['npm run seed -- --reset', 'npm start']);
+    expect(commands(setup).map(withoutComment)).toEqual(['npm run seed -- --reset', 'npm start']);
     expect(walk.length).toBeGreaterThanOrEqual(1);
     expect(walk.flatMap(expectedStatuses).length).toBeGreaterThan(40);
   });
@@ -113,7 +118,7 @@ describe("the README's walkthrough", () => {
     if (server) await stopServer(server);
     server = undefined;
     // The setup block's first command, as written; its `npm start` is the server started here (the same node dist/src/server.js).
-    const reset = await bash(commands(setup)[0].replace(/\s*#.*$/, ''), devEnv());
+    const reset = await bash(withoutComment(commands(setup)[0]), devEnv());
     expect({ code: reset.code, output: reset.output }).toEqual({ code: 0, output: expect.stringContaining('Reset the database to the demo data: 2 users and 5 notes') });
     server = await startServer();
 
@@ -127,7 +132,7 @@ describe("the README's walkthrough", () => {
 
   it('npm run seed -- --reset while the server holds the data directory: refused, naming what to do, nothing changed', async () => {
     expect(server).toBeDefined();
-    const reset = await bash(commands(setup)[0].replace(/\s*#.*$/, ''), devEnv());
+    const reset = await bash(withoutComment(commands(setup)[0]), devEnv());
 
     expect(reset.code).toBe(1);
     expect(reset.output).toMatch(/is locked by .*\n\(the server is running on .*: stop it, run this again, then start it\)/);

@@ -5,10 +5,11 @@
  */
 import request from 'supertest';
 import { app } from '../../src/app';
+import { linkOf } from './helpers';
 
 async function rootLink(rel: string): Promise<string> {
   const root = await request(app).get('/');
-  const found = (root.body.links as Array<{ rel: string; href: string; method: string }>).find((l) => l.rel === rel);
+  const found = linkOf(root.body.links as Array<{ rel: string; href: string; method: string }>, rel);
   expect(found).toMatchObject({ method: 'GET' });
   return found?.href ?? '';
 }
