@@ -16,7 +16,9 @@
  * went out (token included) for "Copy as curl" and "Edit & resend" until log out. A token is
  * only ever sent to the page's own origin.
  */
+import { hasHeader, JSON_ACCEPT } from './explorer-compose';
 import { linkRows } from './explorer-links';
+import { isSameOrigin } from './hash-route';
 import { completeRequest, logRequest, type LogEntry, type RequestSource } from './log';
 import type { HttpMethod, Link } from './links';
 import { maskHeader, maskJwts, maskSecretMembers } from './mask';
@@ -78,7 +80,6 @@ interface CachedRepresentation {
 }
 
 const etagCache = new Map<string, CachedRepresentation>();
-const DEFAULT_ACCEPT = 'application/json, application/problem+json';
 
 // Responses vary on Authorization and Accept, so one user's (or one media type's) cached page
 // must never answer for another.
@@ -114,10 +115,6 @@ function displayBody(text: string, body: unknown): string {
   return maskJwts(pretty);
 }
 
-function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
-  return headers.some(([n]) => n.toLowerCase() === name.toLowerCase());
-}
-
 /** The body text of a request, if it has one. */
 function requestBodyText(options: SendOptions): string | undefined {
   if (options.rawBody !== undefined) return options.rawBody;
@@ -126,7 +123,7 @@ function requestBodyText(options: SendOptions): string | undefined {
 
 /** The headers the page's own requests carry: Accept, Content-Type, and the conditional ones. */
 function pageHeaders(method: HttpMethod, options: SendOptions, bodyText: string | undefined, cached: CachedRepresentation | undefined): Array<[string, string]> {
-  const headers: Array<[string, string]> = [['Accept', options.accept ?? DEFAULT_ACCEPT]];
+  const headers: Array<[string, string]> = [['Accept', options.accept ?? JSON_ACCEPT]];
   if (bodyText !== undefined) headers.push(['Content-Type', 'application/json']);
   const unsafe = method !== 'GET';
   if (unsafe && options.ifMatch && !options.ifMatch.startsWith('W/')) headers.push(['If-Match', options.ifMatch]);
@@ -140,10 +137,10 @@ function pageHeaders(method: HttpMethod, options: SendOptions, bodyText: string 
 export async function send(method: HttpMethod, href: string, options: SendOptions = {}): Promise<ApiResult> {
   const url = new URL(href, window.location.href).href;
   // The token goes to the page's own origin (the API's) only, whatever href an answer or the address bar held.
-  const ownOrigin = new URL(url).origin === window.location.origin;
+  const ownOrigin = isSameOrigin(url, window.location.href);
   const token = !ownOrigin ? undefined : options.token === undefined ? getSession()?.token : (options.token ?? undefined);
   const composed = options.headers !== undefined;
-  const accept = options.accept ?? DEFAULT_ACCEPT;
+  const accept = options.accept ?? JSON_ACCEPT;
   const bodyText = requestBodyText(options);
   const key = cacheKey(url, token, accept);
   const cached = !composed && method === 'GET' && options.conditional !== false ? etagCache.get(key) : undefined;

@@ -11,6 +11,7 @@
  * - from a logged request ("Edit & resend"): everything it sent.
  * Pure, so it is unit-tested in Node.
  */
+import { halSelfHref, isObject, type Json } from './explorer-links';
 import type { SentRequest } from './log';
 import { isMethod, type HttpMethod } from './links';
 
@@ -38,6 +39,11 @@ export const JSON_ACCEPT = 'application/json, application/problem+json';
 /** True for the methods whose requests carry a body here. */
 export function takesBody(method: HttpMethod): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+/** True when the header list has one of this name, whatever its case. */
+export function hasHeader(headers: ReadonlyArray<readonly [string, string]>, name: string): boolean {
+  return headers.some(([n]) => n.toLowerCase() === name.toLowerCase());
 }
 
 /** The header list with `name` set to `value` (replacing any of that name, whatever its case). */
@@ -93,19 +99,13 @@ export function parseHeaderLines(text: string): Array<[string, string]> {
 /** The request headers of a draft with the Authorization its token choice gives (a typed one wins). */
 export function draftHeaders(draft: Pick<Draft, 'headers' | 'token' | 'originalAuthorization'>, sessionToken: string | undefined): Array<[string, string]> {
   const headers = draft.headers.map(([n, v]): [string, string] => [n, v]);
-  if (headers.some(([n]) => n.toLowerCase() === 'authorization')) return headers;
+  if (hasHeader(headers, 'Authorization')) return headers;
   if (draft.token === 'session' && sessionToken) headers.push(['Authorization', `Bearer ${sessionToken}`]);
   if (draft.token === 'original' && draft.originalAuthorization) headers.push(['Authorization', draft.originalAuthorization]);
   return headers;
 }
 
 // --- HAL-FORMS ----------------------------------------------------------------------------------
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A HAL-FORMS template found for a link. */
 export interface FoundTemplate {
@@ -119,8 +119,7 @@ export interface FoundTemplate {
  */
 export function findTemplate(body: unknown, method: HttpMethod, href: string, rel?: string): FoundTemplate | undefined {
   if (!isObject(body) || !isObject(body._templates)) return undefined;
-  const links = isObject(body._links) ? body._links : {};
-  const self = isObject(links.self) && typeof links.self.href === 'string' ? links.self.href : undefined;
+  const self = halSelfHref(body);
   const candidates = Object.entries(body._templates)
     .filter((entry): entry is [string, Json] => isObject(entry[1]))
     .filter(([, t]) => String(t.method ?? '').toUpperCase() === method && (typeof t.target === 'string' ? t.target : self) === href)

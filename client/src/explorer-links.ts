@@ -8,6 +8,7 @@
  * - the `Link` header (RFC 8288; the API names a method other than GET in the `title`).
  * Pure: no DOM, so it is unit-tested in Node.
  */
+import { unquote } from '../../src/types/httpSyntax';
 import { isMethod, linksOf, type HttpMethod } from './links';
 
 /** Where a link was found. */
@@ -34,12 +35,20 @@ export interface LinkRow {
   at: string;
 }
 
-type Json = Record<string, unknown>;
+/** A JSON object, as the representations read here are made of. */
+export type Json = Record<string, unknown>;
 
 const MAX_DEPTH = 8;
 
-function isObject(value: unknown): value is Json {
+/** True for a JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The href of a HAL resource's `_links.self`, when it has one (the target of a HAL-FORMS template that names none). */
+export function halSelfHref(resource: Json): string | undefined {
+  const links = isObject(resource._links) ? resource._links : {};
+  return isObject(links.self) && typeof links.self.href === 'string' ? links.self.href : undefined;
 }
 
 /** `tn:edit-text` → `edit-text`: the name a CURIE'd HAL rel has in `_templates`. */
@@ -86,10 +95,7 @@ function bodyRows(value: unknown, at: string, depth: number): LinkRow[] {
     rows.push(...linksOf(value).map((l) => ({ rel: l.rel, method: l.method, methodStated: true, href: l.href, templated: l.templated === true, source: 'json' as const, at })));
   }
   if (halLinks) rows.push(...halRows(halLinks, templates, at));
-  if (templates) {
-    const self = isObject(halLinks?.self) && typeof halLinks.self.href === 'string' ? halLinks.self.href : undefined;
-    rows.push(...templateRows(templates, self, at));
-  }
+  if (templates) rows.push(...templateRows(templates, halSelfHref(value), at));
   for (const [name, member] of Object.entries(value)) {
     if (name === 'links' || name === '_links' || name === '_templates') continue;
     rows.push(...bodyRows(member, at === '' ? name : `${at}.${name}`, depth + 1));
@@ -129,10 +135,8 @@ export function parseLinkHeader(value: string): HeaderLink[] {
     if (!target) return [];
     const params: Record<string, string> = {};
     for (const match of (target[2] ?? '').matchAll(/;\s*([^\s=;]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?/g)) {
-      const raw = (match[2] ?? '').trim();
-      const unquoted = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
       const name = (match[1] ?? '').toLowerCase();
-      if (!(name in params)) params[name] = unquoted; // the first occurrence counts (RFC 8288 §3)
+      if (!(name in params)) params[name] = unquote(match[2] ?? ''); // the first occurrence counts (RFC 8288 §3)
     }
     return [{ href: target[1] ?? '', params }];
   });

@@ -7,7 +7,9 @@
  */
 import { send, type ApiResult, type SendOptions } from './api';
 import { ENTRY_POINT } from './entry';
+import { JSON_ACCEPT } from './explorer-compose';
 import { findLink, linksOf, type Link } from './links';
+import { describeField, problemMessages } from './problem';
 import { parseTemplate } from 'url-template';
 import { fillTemplate } from './template';
 
@@ -121,8 +123,7 @@ function noteTexts(result: ApiResult): string {
 /** The problem's field errors as "sort: must be …", or its detail when it names no field. */
 function problemSummary(result: ApiResult): string {
   const body = bodyOf(result);
-  const errors = Array.isArray(body.errors) ? (body.errors as Array<{ name?: unknown; message?: unknown }>) : [];
-  const fields = errors.filter((e) => typeof e.name === 'string' && typeof e.message === 'string').map((e) => `${String(e.name)}: ${String(e.message)}`);
+  const fields = problemMessages(result.status, result.statusText, body).fields.map(describeField);
   if (fields.length > 0) return `The problem names the field: ${fields.join('; ')}.`;
   return typeof body.detail === 'string' ? `The problem says: ${body.detail}` : '';
 }
@@ -158,7 +159,6 @@ async function asSecondUser(state: WalkState, use: (token: string) => Promise<Ap
   }
 }
 
-const JSON_ACCEPT = 'application/json, application/problem+json';
 const HAL = 'application/hal+json';
 
 /** The HAL `_links.search` of a body as a Link, when it is there. */
@@ -173,6 +173,14 @@ function cursorInfo(result: ApiResult, state: WalkState): string {
   const page = bodyOf(result).page as { totalItems?: number; cursor?: string } | undefined;
   const start = page?.cursor === '' ? 'The start of the list (cursor empty)' : 'A page after a cursor';
   return `${start}, ${page?.totalItems ?? '?'} notes in all, no page numbers. Links: ${rels(state.cursorLinks)}. ${noteTexts(result)}`;
+}
+
+/** Follows the next link of the page whose links are kept under `key`, and keeps the new page's links there. */
+async function followNext(state: WalkState, key: 'pageLinks' | 'cursorLinks'): Promise<ApiResult> {
+  const next = need(findLink(state[key], 'next'), 'next');
+  const result = await walkSend(next.method, next.href, { token: state.token });
+  state[key] = linksOf(result.body);
+  return result;
 }
 
 /** The steps, in the tutorial's order. */
@@ -487,12 +495,7 @@ export const STEPS: Step[] = [
     ],
     highlight: ['Link'],
     expectStatus: 200,
-    async run(state) {
-      const next = need(findLink(state.pageLinks, 'next'), 'next');
-      const result = await walkSend(next.method, next.href, { token: state.token });
-      state.pageLinks = linksOf(result.body);
-      return result;
-    },
+    run: (state) => followNext(state, 'pageLinks'),
     observe: (result, state) =>
       `${pageInfo(result)}Links: ${rels(state.pageLinks)}. ` +
       (findLink(state.pageLinks, 'next') ? 'There is still a next link: send again. ' : 'No next link: this is the last page. ') +
@@ -541,12 +544,7 @@ export const STEPS: Step[] = [
     ],
     highlight: ['Link'],
     expectStatus: 200,
-    async run(state) {
-      const next = need(findLink(state.cursorLinks, 'next'), 'next');
-      const result = await walkSend(next.method, next.href, { token: state.token });
-      state.cursorLinks = linksOf(result.body);
-      return result;
-    },
+    run: (state) => followNext(state, 'cursorLinks'),
     observe: cursorInfo,
   },
   {

@@ -1,5 +1,5 @@
 /** The notes list: add a note, search / sort / page size, the notes, and the pager. */
-import { follow, send } from '../api';
+import { follow } from '../api';
 import { focusHeading, formatTime, h, replaceChildren } from '../dom';
 import { ensureOk } from '../errors';
 import { findLink, linksOf, type Link } from '../links';
@@ -117,7 +117,7 @@ function searchForm(ctx: AppContext, template: Link): HTMLElement {
 }
 
 /** Which date a list is sorted by: the `sort` of its self link, or the API's default, updatedAt. */
-export function sortedBy(listHref: string): 'createdAt' | 'updatedAt' {
+function sortedBy(listHref: string): 'createdAt' | 'updatedAt' {
   const sort = new URL(listHref, 'http://page.invalid').searchParams.get('sort');
   return sort === 'createdAt' ? 'createdAt' : 'updatedAt';
 }
@@ -126,7 +126,7 @@ export function sortedBy(listHref: string): 'createdAt' | 'updatedAt' {
  * The start of a note's text for an accessible name: its first line, whole when short, else cut
  * at a word boundary with an ellipsis, so "Open" buttons tell notes apart without reading them out.
  */
-export function textStart(text: string, max = 80): string {
+function textStart(text: string, max = 80): string {
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
   if (line.length <= max) return line || '(empty note)';
   const cut = line.slice(0, max);
@@ -200,10 +200,4 @@ export function renderNotes(ctx: AppContext, container: Element, listHref: strin
     summaryHeading.tabIndex = -1;
     summaryHeading.focus();
   } else focusHeading(container);
-}
-
-/** Fetches a notes page and returns it with the href it was loaded from. */
-export async function loadNotes(href: string): Promise<NotesPage> {
-  const result = ensureOk(await send('GET', href));
-  return toNotesPage(result.body);
 }
