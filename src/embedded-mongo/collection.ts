@@ -18,6 +18,7 @@ import { compileFilter, equalityValue } from './filter';
 import { OrderedIndex, slotOf, type Entry } from './indexes';
 import { countQuery, runQuery, type PlanTarget, type QueryOptions, type QueryOutcome } from './planner';
 import type { IndexSpec } from './storage/persistence';
+import { NO_MODIFIERS, type QueryModifiers } from './query-options';
 import { getPath } from './values';
 
 export { compileFilter as matcher, equalityValue };
@@ -217,8 +218,8 @@ export class Collection implements PlanTarget {
   }
 
   /** The stored documents matching `filter`, in plan order (at most `limit` of them when given). */
-  match(filter: Document, limit = 0, deadline: Deadline = NO_DEADLINE): Document[] {
-    return this.query(filter, { limit, deadline }).docs;
+  match(filter: Document, limit = 0, deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): Document[] {
+    return this.query(filter, { ...modifiers, limit, deadline }).docs;
   }
 
   /** How many stored documents match `filter`; exact index bounds count without reading documents. */

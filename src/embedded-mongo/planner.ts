@@ -23,6 +23,7 @@
  * the filter implies an indexed field is present.
  */
 import type { Document } from 'bson';
+import type { QueryModifiers } from './query-options';
 import { compareValues, MAX_BOUND, MIN_BOUND, Rank, rankOf, TypeBound } from './bson-order';
 import type { Deadline } from './deadline';
 import { compileFilter, equalityValue, type Predicate } from './filter';
@@ -39,7 +40,7 @@ export interface PlanTarget extends SlotStore {
 }
 
 /** How a query is to run: sort, skip, limit (0: none) and the deadline. */
-export interface QueryOptions {
+export interface QueryOptions extends QueryModifiers {
   sort?: Document;
   skip?: number;
   limit?: number;
