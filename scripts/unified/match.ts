@@ -184,8 +184,10 @@ function matchDocument(expected: Record<string, unknown>, actual: unknown, root:
 }
 
 /** Matches a value by the format's rules; `root` allows extra fields at this level. Returns a reason or null. */
-export function matchValue(expected: unknown, actual: unknown, root: boolean, ctx: MatchContext): string | null {
+export function matchValue(expected: unknown, actualValue: unknown, root: boolean, ctx: MatchContext): string | null {
   const at = ctx.path || '(root)';
+  // The driver hands some documents of a command over as Maps (a find's sort, for one).
+  const actual = actualValue instanceof Map ? Object.fromEntries(actualValue) : actualValue;
   const op = specialOperator(expected);
   if (op) return matchOperator(op, (expected as Record<string, unknown>)[op], actual, actual !== undefined, ctx, root);
   if (isDocument(expected)) return matchDocument(expected, actual, root, ctx);

@@ -23,14 +23,27 @@ export interface OperationResult {
 type Doc = Record<string, unknown>;
 type Handler = (target: never, args: Doc, entities: Entities) => Promise<OperationResult>;
 
-/** The arguments with the session entity resolved and returnDocument in the driver's case. */
+/**
+ * A numeric option (skip, limit, batchSize, maxTimeMS...) as a JS number: the files are parsed
+ * as canonical extended JSON, which wraps every number (Int32, Double, Long), and the driver reads
+ * such options only when they are plain numbers (it silently ignores a wrapped `limit`).
+ */
+function plainNumber(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && '_bsontype' in value) {
+    const type = (value as { _bsontype: string })._bsontype;
+    if (type === 'Int32' || type === 'Double' || type === 'Long') return Number((value as { toString(): string }).toString());
+  }
+  return value;
+}
+
+/** The arguments with the session entity resolved, numbers unwrapped and returnDocument in the driver's case. */
 function options(args: Doc, entities: Entities, ...taken: string[]): Doc {
   const out: Doc = {};
   for (const [key, value] of Object.entries(args)) {
     if (taken.includes(key)) continue;
     if (key === 'session') out.session = entities.get(String(value));
     else if (key === 'returnDocument') out.returnDocument = String(value).toLowerCase();
-    else out[key] = value;
+    else out[key] = plainNumber(value);
   }
   return out;
 }
@@ -51,6 +64,7 @@ const collectionOps: Record<string, Handler> = {
   aggregate: async (c: Collection, a, e) => rootArray(await c.aggregate(a.pipeline as Doc[], options(a, e, 'pipeline')).toArray()),
   bulkWrite: async (c: Collection, a, e) => root(await c.bulkWrite(a.requests as never[], options(a, e, 'requests'))),
   countDocuments: async (c: Collection, a, e) => plain(await c.countDocuments(a.filter as Doc, options(a, e, 'filter'))),
+  count: async (c: Collection, a, e) => plain(await c.count(a.filter as Doc, options(a, e, 'filter'))),
   estimatedDocumentCount: async (c: Collection, a, e) => plain(await c.estimatedDocumentCount(options(a, e))),
   distinct: async (c: Collection, a, e) => plain(await c.distinct(String(a.fieldName), a.filter as Doc, options(a, e, 'fieldName', 'filter'))),
   deleteOne: async (c: Collection, a, e) => root(await c.deleteOne(a.filter as Doc, options(a, e, 'filter'))),
