@@ -46,7 +46,7 @@ export function summarise(outcomes: readonly TestOutcome[]): { runnable: number;
 /** Runs every .json file of the directory, printing each verdict as it comes. */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const server = process.env.MONGODB_URI ? undefined : await startEmbeddedServer();
+  const server = process.env.MONGODB_URI ? undefined : await startEmbeddedServer({ testCommands: true });
   const uri = process.env.MONGODB_URI ?? server!.uri;
   const outcomes: TestOutcome[] = [];
   try {

@@ -294,7 +294,13 @@ async function runTest(uri: string, internal: MongoClient, file: Doc, test: Doc)
     await checkOutcome(internal, test.outcome as Doc[] | undefined, lookup);
   } finally {
     await closeEntities(entities, clients);
+    if (usesFailPoint(test)) await internal.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' }).catch(() => undefined);
   }
+}
+
+/** Whether a test sets a fail point, which the runner turns off after it (as the format asks). */
+function usesFailPoint(test: Doc): boolean {
+  return ((test.operations ?? []) as Doc[]).some((op) => op.name === 'failPoint' || op.name === 'targetedFailPoint');
 }
 
 /** Runs every test of one parsed unified-format file; `filter` keeps tests whose "file: description" contains it. */

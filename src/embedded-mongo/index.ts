@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ScramAuthenticator, type Credentials } from './auth';
 import { Catalog, applyMutation, type QueryStats } from './catalog';
 import { CursorStore } from './cursors';
+import { FailPoints } from './failpoints';
 import { WireServer, type ListenTarget, type LogFn, type WireLimits, type WireStats } from './server';
 import { createSocketDir, removeStaleSocketDirs, useSocketPath, type SocketDir } from './socket-dir';
 import { JournalPersistence } from './storage/journal';
@@ -76,6 +77,11 @@ export type EmbeddedServerOptions = StorageOptions &
     log?: LogFn;
     /** Called with the name of every command received (first field of the command document). */
     onCommand?: (name: string) => void;
+    /**
+     * MongoDB's test commands (its `enableTestCommands`): `configureFailPoint` with the
+     * `failCommand` fail point (failpoints.ts), for driver specification tests. Off by default.
+     */
+    testCommands?: boolean;
   };
 
 /** A running server. */
@@ -124,7 +130,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   const cursors = new CursorStore();
   let server: WireServer;
   try {
-    server = new WireServer({ catalog, cursors, persistence, log, onCommand: opts.onCommand }, { limits: opts.limits, authenticator });
+    server = new WireServer({ catalog, cursors, persistence, log, onCommand: opts.onCommand, failPoints: opts.testCommands ? new FailPoints() : undefined }, { limits: opts.limits, authenticator });
   } catch (err) {
     await persistence.close();
     throw err;

@@ -14,6 +14,7 @@ import { ddlCommands } from './commands/ddl';
 import { readCommands } from './commands/reads';
 import type { CursorStore } from './cursors';
 import { errorReply } from './errors';
+import type { FailAction, FailPoints } from './failpoints';
 import type { Persistence } from './storage/persistence';
 import { FrameReader, MAX_MESSAGE_SIZE, ProtocolError, decodeFrame, encodeReply, type Request } from './wire';
 
@@ -30,6 +31,8 @@ export interface ServerState {
   persistence: Persistence;
   log: LogFn;
   onCommand?: (name: string) => void;
+  /** Present with test commands on: `configureFailPoint` and what it makes commands meet. */
+  failPoints?: FailPoints;
 }
 
 /** Runs one command and returns its reply; never throws. */
@@ -40,10 +43,20 @@ export async function dispatch(state: ServerState, request: Request, connectionI
   } catch (err) {
     state.log('warn', `onCommand hook threw: ${String(err)}`);
   }
+  if (state.failPoints && name === 'configureFailPoint') return runFailPointCommand(state.failPoints, request.command);
   const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
   // The handler, then its commit (or a read's wait for durability), rolled back on failure: commands/context.ts.
   return runCommand(name.toLowerCase(), handler, request.command, state.persistence, () => new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId));
+}
+
+/** `configureFailPoint`, answered like any command: its errors as error replies. */
+function runFailPointCommand(failPoints: FailPoints, cmd: Document): Document {
+  try {
+    return { ...failPoints.configure(cmd), ok: 1 };
+  } catch (err) {
+    return errorReply(err);
+  }
 }
 
 /** Bounds on connections; every field has a safe default in {@link DEFAULT_WIRE_LIMITS}. */
@@ -347,7 +360,10 @@ export class WireServer {
     const { socket } = conn;
     try {
       if (conn.closing) return;
-      const reply = await this.reply(conn, request);
+      const fail = this.state.failPoints?.take(request.command);
+      if (fail && (await this.failFirst(conn, fail))) return;
+      const reply = fail?.errorReply ?? (await this.reply(conn, request));
+      if (fail?.writeConcernError && reply.ok === 1) reply.writeConcernError = fail.writeConcernError;
       if (request.noReply || socket.destroyed) return;
       let frame: Buffer;
       try {
@@ -375,6 +391,14 @@ export class WireServer {
         this.armFrameTimer(conn, true);
       }
     }
+  }
+
+  /** A fail point's delay, then its closing of the connection: whether the connection was closed. */
+  private async failFirst(conn: Connection, fail: FailAction): Promise<boolean> {
+    if (fail.blockMs > 0) await new Promise((resolve) => setTimeout(resolve, fail.blockMs));
+    if (!fail.closeConnection) return false;
+    conn.socket.destroy();
+    return true;
   }
 
   /** Authentication first (when required), then the dispatcher. */
