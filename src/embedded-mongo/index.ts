@@ -13,6 +13,7 @@ import { WireServer, type ListenTarget, type LogFn, type WireLimits, type WireSt
 import { createSocketDir, removeStaleSocketDirs, useSocketPath, type SocketDir } from './socket-dir';
 import { JournalPersistence } from './storage/journal';
 import { MemoryPersistence, type Persistence, type PersistenceHealth, type StorageStats } from './storage/persistence';
+import { DEFAULT_TTL_MONITOR_SLEEP_SECS, TtlMonitor } from './ttl';
 
 export { DESERIALIZE_OPTIONS, SERIALIZE_OPTIONS } from './bson-options';
 export type { Mutation, Persistence, PersistenceHealth, IndexSpec, StorageStats } from './storage/persistence';
@@ -76,7 +77,21 @@ export type EmbeddedServerOptions = StorageOptions &
     log?: LogFn;
     /** Called with the name of every command received (first field of the command document). */
     onCommand?: (name: string) => void;
+    /**
+     * Seconds between passes of the TTL monitor that deletes documents expired by
+     * `expireAfterSeconds` indexes (MongoDB's `ttlMonitorSleepSecs`): 60 by default, or the
+     * EMBEDDED_MONGO_TTL_MONITOR_SLEEP_SECS environment variable. Fractions are allowed (tests).
+     */
+    ttlMonitorSleepSecs?: number;
   };
+
+/** The TTL monitor's period: the option, else the environment variable, else MongoDB's 60 s. */
+function ttlSleepSecs(opts: EmbeddedServerOptions): number {
+  const fromEnv = Number(process.env.EMBEDDED_MONGO_TTL_MONITOR_SLEEP_SECS);
+  const secs = opts.ttlMonitorSleepSecs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_TTL_MONITOR_SLEEP_SECS);
+  if (!Number.isFinite(secs) || secs <= 0) throw new RangeError(`ttlMonitorSleepSecs must be a positive number of seconds, got ${secs}`);
+  return secs;
+}
 
 /** A running server. */
 export interface EmbeddedServer {
@@ -117,6 +132,7 @@ const sweptParents = new Set<string>();
 /** Loads the persisted state, then listens for driver connections. */
 export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
   const log: LogFn = opts.log ?? (() => {});
+  const ttlSecs = ttlSleepSecs(opts);
   // Before anything is opened, so that bad credentials leave nothing to clean up.
   const authenticator = opts.credentials ? new ScramAuthenticator(opts.credentials) : undefined;
   const persistence = persistenceFor(opts, log);
@@ -174,6 +190,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     where = `on ${uriHost}:${port} (TCP, ${authenticator ? 'SCRAM-SHA-256 authentication required' : 'WITHOUT authentication: any local process can connect'})`;
   }
   log(authenticator || socketDir ? 'info' : 'warn', `embedded MongoDB-compatible server listening ${where}`);
+  const ttl = new TtlMonitor({ catalog, cursors, persistence, log }, ttlSecs);
+  ttl.start();
   let closing: Promise<void> | undefined;
   return {
     uri,
@@ -185,6 +203,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     storageStats: () => persistence.stats?.() ?? null,
     close() {
       closing ??= (async () => {
+        await ttl.stop();
         await server.close();
         process.off('exit', removeOnExit);
         socketDir?.remove();
