@@ -22,6 +22,7 @@ export const Codes = {
   IndexKeySpecsConflict: 86,
   NotImplemented: 238,
   // Index options and index-only query operators (index-options.ts, query-guards.ts).
+  AmbiguousIndexKeyPattern: 181,
   InvalidIndexSpecificationOption: 197,
   QueryFeatureNotAllowed: 224,
   NoQueryExecutionPlans: 291,

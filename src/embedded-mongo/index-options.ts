@@ -227,9 +227,14 @@ export function sameIndexOptions(a: IndexSpec, b: IndexSpec): boolean {
     !!a.unique === !!b.unique &&
     !!a.sparse === !!b.sparse &&
     !!a.hidden === !!b.hidden &&
-    a.expireAfterSeconds === b.expireAfterSeconds &&
+    ttlOf(a) === ttlOf(b) &&
     samePartialFilter(a, b)
   );
+}
+
+/** A spec's expireAfterSeconds as a plain number (stored values may come back as BSON number wrappers). */
+function ttlOf(spec: IndexSpec): number | undefined {
+  return spec.expireAfterSeconds === undefined ? undefined : Number(spec.expireAfterSeconds);
 }
 
 /**

@@ -105,7 +105,7 @@ export class TtlMonitor {
         for (const index of c.indexes.values()) {
           const { expireAfterSeconds, partialFilterExpression, key } = index.spec;
           if (expireAfterSeconds === undefined) continue;
-          out.push({ db, coll, field: Object.keys(key)[0], expireAfterSeconds, partialFilterExpression });
+          out.push({ db, coll, field: Object.keys(key)[0], expireAfterSeconds: Number(expireAfterSeconds), partialFilterExpression });
         }
       }
     }

@@ -111,9 +111,13 @@ const dropIndexes: CommandHandler = (cmd, ctx) => {
   else if (typeof which === 'string') names = [which];
   else if (Array.isArray(which)) names = which.map(String);
   else if (isPlainObject(which)) {
-    const found = [...coll.indexes.values()].find((i) => JSON.stringify(i.spec.key) === JSON.stringify(which));
-    if (!found) throw new CommandError('IndexNotFound', `can't find index with key: ${formatValue(which)}`);
-    names = [found.spec.name];
+    const found = [...coll.indexes.values()].filter((i) => JSON.stringify(i.spec.key) === JSON.stringify(which));
+    if (found.length === 0) throw new CommandError('IndexNotFound', `can't find index with key: ${formatValue(which)}`);
+    // Partial indexes may share a key pattern: MongoDB then wants a name.
+    if (found.length > 1) {
+      throw new CommandError('AmbiguousIndexKeyPattern', `${found.length} indexes found for key: ${formatValue(which)}, identify by name instead. Conflicting indexes: ${found.map((i) => formatValue(indexInfo(i.spec))).join(', ')}`);
+    }
+    names = [found[0].spec.name];
   } else throw new CommandError('BadValue', "'index' must be a string, an array of names or a key pattern");
   for (const n of names) {
     if (n === ID_INDEX.name) throw new CommandError('InvalidOptions', 'cannot drop _id index');
