@@ -74,6 +74,7 @@ export type PlanSummary =
       isMultiKey: boolean;
       isUnique: boolean;
       isSparse: boolean;
+      isPartial: boolean;
       direction: 'forward' | 'backward';
       indexBounds: Record<string, string[]>;
       /** The bounds answer the whole filter: no FETCH filter. */
@@ -620,6 +621,7 @@ function summary(target: PlanTarget, candidate: Candidate): PlanSummary {
     isMultiKey: candidate.multikey,
     isUnique: index.spec.unique === true || index === target.idIndex,
     isSparse: index.sparse,
+    isPartial: index.spec.partialFilterExpression !== undefined,
     direction: candidate.direction === 1 ? 'forward' : 'backward',
     // Formatted only when read (explain), not for every query.
     get indexBounds() {

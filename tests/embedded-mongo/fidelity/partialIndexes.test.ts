@@ -97,6 +97,7 @@ describe('partial index through the raw driver (MongoDB: the planner uses it onl
     expect((await coll().find(filter).sort({ x: 1 }).toArray()).map((d) => d.x as number)).toEqual([1, 2]);
     const plan = (await coll().find(filter).explain()) as unknown as Explained;
     expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
+    expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('"isPartial":true');
   });
 
   test('listIndexes shows the filter; the same key with another filter is another index', async () => {
