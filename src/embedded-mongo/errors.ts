@@ -21,6 +21,11 @@ export const Codes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotImplemented: 238,
+  // Index options and index-only query operators (index-options.ts, query-guards.ts).
+  AmbiguousIndexKeyPattern: 181,
+  InvalidIndexSpecificationOption: 197,
+  QueryFeatureNotAllowed: 224,
+  NoQueryExecutionPlans: 291,
   DuplicateKey: 11000,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).
   Overflow: 15,

@@ -14,6 +14,7 @@ import { WireServer, type ListenTarget, type LogFn, type WireLimits, type WireSt
 import { createSocketDir, removeStaleSocketDirs, useSocketPath, type SocketDir } from './socket-dir';
 import { JournalPersistence } from './storage/journal';
 import { MemoryPersistence, type Persistence, type PersistenceHealth, type StorageStats } from './storage/persistence';
+import { DEFAULT_TTL_MONITOR_SLEEP_SECS, TtlMonitor } from './ttl';
 
 export { DESERIALIZE_OPTIONS, SERIALIZE_OPTIONS } from './bson-options';
 export type { Mutation, Persistence, PersistenceHealth, IndexSpec, StorageStats } from './storage/persistence';
@@ -82,7 +83,21 @@ export type EmbeddedServerOptions = StorageOptions &
      * `failCommand` fail point (failpoints.ts), for driver specification tests. Off by default.
      */
     testCommands?: boolean;
+    /**
+     * Seconds between passes of the TTL monitor that deletes documents expired by
+     * `expireAfterSeconds` indexes (MongoDB's `ttlMonitorSleepSecs`): 60 by default, or the
+     * EMBEDDED_MONGO_TTL_MONITOR_SLEEP_SECS environment variable. Fractions are allowed (tests).
+     */
+    ttlMonitorSleepSecs?: number;
   };
+
+/** The TTL monitor's period: the option, else the environment variable, else MongoDB's 60 s. */
+function ttlSleepSecs(opts: EmbeddedServerOptions): number {
+  const fromEnv = Number(process.env.EMBEDDED_MONGO_TTL_MONITOR_SLEEP_SECS);
+  const secs = opts.ttlMonitorSleepSecs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_TTL_MONITOR_SLEEP_SECS);
+  if (!Number.isFinite(secs) || secs <= 0) throw new RangeError(`ttlMonitorSleepSecs must be a positive number of seconds, got ${secs}`);
+  return secs;
+}
 
 /** A running server. */
 export interface EmbeddedServer {
@@ -123,6 +138,7 @@ const sweptParents = new Set<string>();
 /** Loads the persisted state, then listens for driver connections. */
 export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
   const log: LogFn = opts.log ?? (() => {});
+  const ttlSecs = ttlSleepSecs(opts);
   // Before anything is opened, so that bad credentials leave nothing to clean up.
   const authenticator = opts.credentials ? new ScramAuthenticator(opts.credentials) : undefined;
   const persistence = persistenceFor(opts, log);
@@ -180,6 +196,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     where = `on ${uriHost}:${port} (TCP, ${authenticator ? 'SCRAM-SHA-256 authentication required' : 'WITHOUT authentication: any local process can connect'})`;
   }
   log(authenticator || socketDir ? 'info' : 'warn', `embedded MongoDB-compatible server listening ${where}`);
+  const ttl = new TtlMonitor({ catalog, cursors, persistence, log }, ttlSecs);
+  ttl.start();
   let closing: Promise<void> | undefined;
   return {
     uri,
@@ -191,6 +209,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     storageStats: () => persistence.stats?.() ?? null,
     close() {
       closing ??= (async () => {
+        await ttl.stop();
         await server.close();
         process.off('exit', removeOnExit);
         socketDir?.remove();

@@ -13,6 +13,7 @@
  */
 import type { Document } from 'bson';
 import { compareValues, isCertain } from './bson-order';
+import { compileFilter, type Predicate } from './filter';
 import { SortedList } from './sorted-list';
 import type { IndexSpec } from './storage/persistence';
 import { isPlainObject, keyOf, valuesAtPath } from './values';
@@ -40,7 +41,7 @@ export function slotOf(e: Entry): number {
 
 /** How a document appears in one index. */
 type DocKeys =
-  /** Not in the index (sparse, every indexed field missing). */
+  /** Not in the index (sparse with every indexed field missing, or outside a partial filter). */
   | { kind: 'none' }
   /** One entry: the slot; its key is read from the document. */
   | { kind: 'simple'; certain: boolean }
@@ -58,6 +59,8 @@ export class OrderedIndex {
   multikeyDocs = 0;
   /** Documents whose key holds a value ordered only approximately (Decimal128): then the matcher decides. */
   uncertainDocs = 0;
+  /** A partial index's filter: documents not matching it have no entries (nor uniqueness). */
+  private readonly inFilter: Predicate | undefined;
 
   constructor(
     readonly spec: IndexSpec,
@@ -68,6 +71,7 @@ export class OrderedIndex {
     this.paths = this.fields.map((f) => f.split('.'));
     this.topLevel = this.paths.every((p) => p.length === 1);
     this.list = new SortedList<Entry>(this.compareEntries);
+    this.inFilter = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
   }
 
   /** Entries in the index. */
@@ -249,6 +253,7 @@ export class OrderedIndex {
 
   /** A document's entries: none (sparse), one read from the document, or keyed tuples (arrays on a path). */
   private keysOf(doc: Document): DocKeys {
+    if (this.inFilter !== undefined && !this.inFilter(doc)) return NOT_INDEXED;
     let simple = true;
     let certain = true;
     let allMissing = true;
@@ -294,6 +299,9 @@ export class OrderedIndex {
     }
   }
 }
+
+/** A document outside a partial index's filter. */
+const NOT_INDEXED: DocKeys = { kind: 'none' };
 
 /** Marks a dotted path that runs through an array (the index must key such documents itself). */
 const ARRAY_ON_PATH = Symbol('array on path');

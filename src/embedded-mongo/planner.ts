@@ -20,7 +20,9 @@
  * Multikey indexes (a document holds an array in an indexed field) answer equality points only,
  * with duplicates removed, and neither ranges nor sorts; indexes holding keys ordered only
  * approximately (Decimal128) leave the decision to the matcher. Sparse indexes are used only when
- * the filter implies an indexed field is present.
+ * the filter implies an indexed field is present; partial indexes only when the filter implies
+ * their partial filter (partial-index.ts); hidden indexes never. `$text` and geospatial
+ * operators are refused before planning (query-guards.ts).
  */
 import type { Document } from 'bson';
 import type { QueryModifiers } from './query-options';
@@ -28,6 +30,8 @@ import { compareValues, MAX_BOUND, MIN_BOUND, Rank, rankOf, TypeBound } from './
 import type { Deadline } from './deadline';
 import { compileFilter, equalityValue, type Predicate } from './filter';
 import { slotOf, type Entry, type OrderedIndex, type SlotStore } from './indexes';
+import { impliesPartialFilter } from './partial-index';
+import { refuseIndexOnlyOperators } from './query-guards';
 import { sortDocuments, sortKeys } from './sorting';
 import { formatValue, isPlainObject } from './values';
 
@@ -70,6 +74,7 @@ export type PlanSummary =
       isMultiKey: boolean;
       isUnique: boolean;
       isSparse: boolean;
+      isPartial: boolean;
       direction: 'forward' | 'backward';
       indexBounds: Record<string, string[]>;
       /** The bounds answer the whole filter: no FETCH filter. */
@@ -100,6 +105,8 @@ interface FieldConditions {
 }
 
 interface Analysis {
+  /** The filter analysed (partial indexes are usable only when it implies their filter). */
+  filter: Document;
   fields: Map<string, FieldConditions>;
   /** No top-level operator ($or, $and, $expr...): the field conditions are the whole filter. */
   onlyFields: boolean;
@@ -202,7 +209,7 @@ function analyze(filter: Document): Analysis {
     }
   };
   visit(filter);
-  return { fields, onlyFields };
+  return { filter, fields, onlyFields };
 }
 
 /** The whole range of one type: numbers from -Infinity to Infinity (leaving NaN out, as MongoDB's bounds do). */
@@ -370,6 +377,7 @@ function intervalsOf(c: Candidate): Interval[] {
  * `{owner, createdAt, seq}` and `{owner, updatedAt, seq}`), so the second is not measured again.
  */
 function planIndex(index: OrderedIndex, analysis: Analysis, sort: Array<{ field: string; dir: 1 | -1 }>, limit: number, sizes?: Map<string, number>): Candidate | undefined {
+  if (!usable(index, analysis)) return undefined;
   const multikey = index.multikeyDocs > 0;
   const uncertain = index.uncertainDocs > 0;
   const pointLists: unknown[][] = [];
@@ -461,6 +469,16 @@ function planIndex(index: OrderedIndex, analysis: Analysis, sort: Array<{ field:
   return candidate;
 }
 
+/**
+ * Whether the planner may use an index at all: not a hidden one, and a partial one only when the
+ * filter implies its partial filter (otherwise it may lack matching documents).
+ */
+function usable(index: OrderedIndex, analysis: Analysis): boolean {
+  const { hidden, partialFilterExpression } = index.spec;
+  if (hidden) return false;
+  return partialFilterExpression === undefined || impliesPartialFilter(analysis.filter, partialFilterExpression);
+}
+
 function* cartesian(lists: unknown[][]): Generator<unknown[]> {
   if (lists.length === 0) {
     yield [];
@@ -503,6 +521,7 @@ export function runQuery(target: PlanTarget, filter: Document, options: QueryOpt
   const keys = sortKeys(sortSpec);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = Math.max(0, options.limit ?? 0);
+  refuseIndexOnlyOperators(filter);
   const analysis = analyze(filter);
   // A sort with `$meta` or odd values is never covered by an index.
   const candidate = choose(target, analysis, keys ?? [{ field: '\0', dir: 1 }], limit);
@@ -602,6 +621,7 @@ function summary(target: PlanTarget, candidate: Candidate): PlanSummary {
     isMultiKey: candidate.multikey,
     isUnique: index.spec.unique === true || index === target.idIndex,
     isSparse: index.sparse,
+    isPartial: index.spec.partialFilterExpression !== undefined,
     direction: candidate.direction === 1 ? 'forward' : 'backward',
     // Formatted only when read (explain), not for every query.
     get indexBounds() {
@@ -618,6 +638,7 @@ function summary(target: PlanTarget, candidate: Candidate): PlanSummary {
 export function countQuery(target: PlanTarget, filter: Document, deadline: Deadline): QueryOutcome & { total: number } {
   const empty = { docs: [], keysExamined: 0, docsExamined: 0, sortedInMemory: false };
   if (Object.keys(filter).length === 0) return { ...empty, total: target.size, plan: { stage: 'COLLSCAN' } };
+  refuseIndexOnlyOperators(filter);
   const candidate = choose(target, analyze(filter), [], 0);
   if (candidate?.positional) return { ...empty, total: candidate.size, plan: summary(target, candidate) };
   const outcome = runQuery(target, filter, { deadline });

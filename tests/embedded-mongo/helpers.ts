@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import mongoose from 'mongoose';
-import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded-mongo';
+import { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '../../src/embedded-mongo';
 import { usingRealMongo } from '../helpers/mongoTarget';
 
 /** `describe` for tests that inspect embedded-only internals. */
@@ -36,15 +36,15 @@ export function commandRecorder(): { onCommand: (name: string) => void; flush: (
 }
 
 /**
- * Opens a test database. Set EMBEDDED_MONGO_COMMAND_LOG to a file path to have the names of all
+ * Opens a test database (the embedded server started with `serverOptions`, if any). Set EMBEDDED_MONGO_COMMAND_LOG to a file path to have the names of all
  * wire commands the server received appended to it (one per line) when the database closes.
  */
-export async function openTestDb(label: string): Promise<TestDb> {
+export async function openTestDb(label: string, serverOptions: EmbeddedServerOptions = {}): Promise<TestDb> {
   const recorder = commandRecorder();
   let server: EmbeddedServer | undefined;
   let uri = process.env.MONGODB_URI ?? '';
   if (!uri) {
-    server = await startEmbeddedServer({ onCommand: recorder.onCommand });
+    server = await startEmbeddedServer({ ...serverOptions, onCommand: recorder.onCommand });
     uri = server.uri;
   }
   const dbName = `tn_test_${label}_${process.pid}_${++counter}`;

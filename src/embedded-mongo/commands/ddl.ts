@@ -5,6 +5,7 @@ import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import type { IndexSpec } from '../storage/persistence';
+import { indexInfo, parseIndexSpec, sameIndexOptions, samePartialFilter } from '../index-options';
 import { formatValue, isPlainObject } from '../values';
 import { collectionName, docOption, type CommandHandler } from './context';
 
@@ -51,13 +52,6 @@ const listCollections: CommandHandler = (cmd, ctx) => {
   return { cursor: ctx.cursors.first(`${ctx.db}.$cmd.listCollections`, infos, Infinity) };
 };
 
-function indexInfo(spec: IndexSpec): Document {
-  const out: Document = { v: 2, key: spec.key, name: spec.name };
-  if (spec.unique) out.unique = true;
-  if (spec.sparse) out.sparse = true;
-  return out;
-}
-
 const listIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'listIndexes');
   const coll = ctx.catalog.get(ctx.db, name);
@@ -65,47 +59,28 @@ const listIndexes: CommandHandler = (cmd, ctx) => {
   return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, coll.indexSpecs().map(indexInfo), Infinity) };
 };
 
-/** Validates one entry of createIndexes' `indexes` into an IndexSpec. */
-function parseIndex(raw: unknown): IndexSpec {
-  if (!isPlainObject(raw) || !isPlainObject(raw.key) || Object.keys(raw.key).length === 0) {
-    throw new CommandError('FailedToParse', 'index specification must have a non-empty key document');
-  }
-  const key: Record<string, 1 | -1> = {};
-  for (const [field, dir] of Object.entries(raw.key)) {
-    if (dir !== 1 && dir !== -1) {
-      throw new CommandError('CannotCreateIndex', `index type ${formatValue(dir)} on '${field}' is not supported by the embedded server (only 1 / -1)`);
-    }
-    key[field] = dir;
-  }
-  const name = typeof raw.name === 'string' ? raw.name : Object.entries(key).map(([f, d]) => `${f}_${d}`).join('_');
-  const spec: IndexSpec = { name, key };
-  if (raw.unique === true) spec.unique = true;
-  if (raw.sparse === true) spec.sparse = true;
-  return spec;
-}
-
-function sameSpec(a: IndexSpec, b: IndexSpec): boolean {
-  return JSON.stringify(a.key) === JSON.stringify(b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse;
-}
-
 const createIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
   if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) {
     throw new CommandError('BadValue', "Must specify at least one index to create");
   }
-  const specs = cmd.indexes.map(parseIndex);
+  const specs = cmd.indexes.map(parseIndexSpec);
   const createdCollectionAutomatically = !ctx.catalog.get(ctx.db, name);
   const coll = ctx.ensureCollection(name);
   const numIndexesBefore = coll.indexes.size + 1;
   for (const spec of specs) {
     const existing = spec.name === ID_INDEX.name ? ID_INDEX : coll.indexes.get(spec.name)?.spec;
     if (existing) {
-      if (sameSpec(existing, spec)) continue;
+      if (sameIndexOptions(existing, spec)) continue;
+      // Same name and key, other options: IndexOptionsConflict (85); another key: IndexKeySpecsConflict (86).
+      if (JSON.stringify(existing.key) === JSON.stringify(spec.key)) {
+        throw new CommandError('IndexOptionsConflict', `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${formatValue(indexInfo(spec))}, existing index: ${formatValue(indexInfo(existing))}`);
+      }
       throw new CommandError('IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing)}`);
     }
-    const sameKey = [...coll.indexes.values()].find((i) => JSON.stringify(i.spec.key) === JSON.stringify(spec.key));
+    const sameKey = [...coll.indexes.values()].find((i) => JSON.stringify(i.spec.key) === JSON.stringify(spec.key) && samePartialFilter(i.spec, spec));
     if (sameKey) {
-      if (sameSpec(sameKey.spec, spec)) continue;
+      if (sameIndexOptions(sameKey.spec, spec)) continue;
       throw new CommandError('IndexOptionsConflict', `An equivalent index already exists with a different name and options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameKey.spec)}`);
     }
     if (spec.unique) checkExistingUnique(spec, coll, `${ctx.db}.${name}`);
@@ -136,9 +111,13 @@ const dropIndexes: CommandHandler = (cmd, ctx) => {
   else if (typeof which === 'string') names = [which];
   else if (Array.isArray(which)) names = which.map(String);
   else if (isPlainObject(which)) {
-    const found = [...coll.indexes.values()].find((i) => JSON.stringify(i.spec.key) === JSON.stringify(which));
-    if (!found) throw new CommandError('IndexNotFound', `can't find index with key: ${formatValue(which)}`);
-    names = [found.spec.name];
+    const found = [...coll.indexes.values()].filter((i) => JSON.stringify(i.spec.key) === JSON.stringify(which));
+    if (found.length === 0) throw new CommandError('IndexNotFound', `can't find index with key: ${formatValue(which)}`);
+    // Partial indexes may share a key pattern: MongoDB then wants a name.
+    if (found.length > 1) {
+      throw new CommandError('AmbiguousIndexKeyPattern', `${found.length} indexes found for key: ${formatValue(which)}, identify by name instead. Conflicting indexes: ${found.map((i) => formatValue(indexInfo(i.spec))).join(', ')}`);
+    }
+    names = [found[0].spec.name];
   } else throw new CommandError('BadValue', "'index' must be a string, an array of names or a key pattern");
   for (const n of names) {
     if (n === ID_INDEX.name) throw new CommandError('InvalidOptions', 'cannot drop _id index');

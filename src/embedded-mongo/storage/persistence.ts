@@ -18,6 +18,14 @@ export interface IndexSpec {
   unique?: boolean;
   /** Documents missing every indexed field are left out of the index (and its uniqueness). */
   sparse?: boolean;
+  /** A partial index: only documents matching this filter are in it (index-options.ts). */
+  partialFilterExpression?: Document;
+  /** A TTL index: documents whose indexed date is older than this many seconds are deleted (ttl.ts). */
+  expireAfterSeconds?: number;
+  /** Kept and enforced (unique) but never chosen by the planner. */
+  hidden?: boolean;
+  /** Other options MongoDB keeps without acting on them here (`background`, `storageEngine`...), echoed by listIndexes. */
+  options?: Document;
 }
 
 /** One logical change to stored data. */
