@@ -37,7 +37,7 @@ export class Catalog {
   *snapshot(): Generator<Mutation> {
     for (const [db, colls] of this.dbs) {
       for (const [coll, c] of colls) {
-        yield { op: 'createCollection', db, coll };
+        yield c.collation === undefined ? { op: 'createCollection', db, coll } : { op: 'createCollection', db, coll, collation: c.collation };
         for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
         for (const doc of c.documents()) yield { op: 'put', db, coll, doc };
       }
@@ -69,7 +69,8 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
   switch (m.op) {
     case 'createCollection': {
       const undo = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
-      catalog.ensure(m.db, m.coll);
+      const c = catalog.ensure(m.db, m.coll);
+      if (m.collation !== undefined) c.collation = m.collation;
       return undo;
     }
     case 'dropCollection': {

@@ -52,6 +52,8 @@ export class Collection implements PlanTarget {
   slots: (Document | undefined)[] = [];
   readonly idIndex: OrderedIndex;
   readonly indexes = new Map<string, OrderedIndex>();
+  /** The default collation (`create` with `collation`): used by queries that name none. */
+  collation?: Document;
   private live = 0;
   private holes = 0;
   /** Compactions so far: a slot remembered across one is stale. */
@@ -223,13 +225,13 @@ export class Collection implements PlanTarget {
   }
 
   /** How many stored documents match `filter`; exact index bounds count without reading documents. */
-  count(filter: Document, deadline: Deadline = NO_DEADLINE): number {
-    return this.countWithPlan(filter, deadline).total;
+  count(filter: Document, deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): number {
+    return this.countWithPlan(filter, deadline, modifiers).total;
   }
 
   /** `count`, with the plan and what it examined (for explain). */
-  countWithPlan(filter: Document, deadline: Deadline = NO_DEADLINE): QueryOutcome & { total: number } {
-    const outcome = countQuery(this, filter, deadline);
+  countWithPlan(filter: Document, deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): QueryOutcome & { total: number } {
+    const outcome = countQuery(this, filter, deadline, modifiers);
     if (Object.keys(filter).length > 0) this.account(outcome);
     return outcome;
   }

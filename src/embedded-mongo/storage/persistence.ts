@@ -22,7 +22,8 @@ export interface IndexSpec {
 
 /** One logical change to stored data. */
 export type Mutation =
-  | { op: 'createCollection'; db: string; coll: string }
+  /** `collation`: the collection's default collation (full specification), when not simple. */
+  | { op: 'createCollection'; db: string; coll: string; collation?: Document }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }
