@@ -107,6 +107,17 @@ interface Analysis {
   fields: Map<string, FieldConditions>;
   /** No top-level operator ($or, $and, $expr...): the field conditions are the whole filter. */
   onlyFields: boolean;
+  filter: Document;
+  /** String points and ranges left to the matcher (see dropStrings). */
+  collated: boolean;
+  /** The same analysis with strings left to the matcher, once needed (for a collated index). */
+  withoutStrings?: Analysis;
+}
+
+/** The analysis an index with a collation can use: its strings are not in binary order. */
+function stringFree(analysis: Analysis): Analysis {
+  if (analysis.collated) return analysis;
+  return (analysis.withoutStrings ??= analyze(analysis.filter, true));
 }
 
 /** Ranks whose values the planner puts into points. */
@@ -219,7 +230,7 @@ function analyze(filter: Document, collated = false): Analysis {
     }
   };
   visit(filter);
-  return { fields, onlyFields };
+  return { fields, onlyFields, filter, collated };
 }
 
 /** The whole range of one type: numbers from -Infinity to Infinity (leaving NaN out, as MongoDB's bounds do). */
@@ -345,7 +356,7 @@ function describeBounds(candidate: Candidate): Record<string, string[]> {
  */
 function uniquePoint(target: PlanTarget, analysis: Analysis): OrderedIndex | undefined {
   for (const index of [target.idIndex, ...target.indexes.values()]) {
-    if (index !== target.idIndex && !index.spec.unique) continue;
+    if (index !== target.idIndex && (!index.spec.unique || index.collated)) continue;
     const single = index.fields.every((f) => {
       const fc = analysis.fields.get(f);
       return fc !== undefined && fc.ranges.length === 0 && fc.pointSets.length === 1 && fc.pointSets[0].length === 1 && fc.pointSets[0][0] !== null;
@@ -395,6 +406,12 @@ function planIndex(
   /** A hint names this index: it is used even without bounds (a whole-index scan). */
   forced = false,
 ): Candidate | undefined {
+  if (index.collated) {
+    // Strings in the collation's order: no string bounds, and no sort (MongoDB uses them only
+    // for a query with the same collation; this server keeps to what is always right).
+    analysis = stringFree(analysis);
+    sort = sort.length > 0 ? [{ field: '\0', dir: 1 }] : sort;
+  }
   const multikey = index.multikeyDocs > 0;
   const uncertain = index.uncertainDocs > 0;
   const pointLists: unknown[][] = [];

@@ -60,6 +60,7 @@ function indexInfo(spec: IndexSpec): Document {
   const out: Document = { v: 2, key: spec.key, name: spec.name };
   if (spec.unique) out.unique = true;
   if (spec.sparse) out.sparse = true;
+  if (spec.collation) out.collation = spec.collation;
   return out;
 }
 
@@ -70,8 +71,8 @@ const listIndexes: CommandHandler = (cmd, ctx) => {
   return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, coll.indexSpecs().map(indexInfo), Infinity) };
 };
 
-/** Validates one entry of createIndexes' `indexes` into an IndexSpec. */
-function parseIndex(raw: unknown): IndexSpec {
+/** Validates one entry of createIndexes' `indexes` into an IndexSpec; `defaultCollation` is the collection's. */
+function parseIndex(raw: unknown, defaultCollation?: Document): IndexSpec {
   if (!isPlainObject(raw) || !isPlainObject(raw.key) || Object.keys(raw.key).length === 0) {
     throw new CommandError('FailedToParse', 'index specification must have a non-empty key document');
   }
@@ -86,11 +87,15 @@ function parseIndex(raw: unknown): IndexSpec {
   const spec: IndexSpec = { name, key };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
+  // The index's own collation, else the collection's default (`simple`: binary, no collation).
+  if (raw.collation !== undefined && !isPlainObject(raw.collation)) throw wrongType('collation', raw.collation, 'object');
+  const collation = raw.collation === undefined ? defaultCollation : parseCollation(raw.collation)?.spec;
+  if (collation !== undefined) spec.collation = collation;
   return spec;
 }
 
 function sameSpec(a: IndexSpec, b: IndexSpec): boolean {
-  return JSON.stringify(a.key) === JSON.stringify(b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse;
+  return JSON.stringify(a.key) === JSON.stringify(b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse && JSON.stringify(a.collation) === JSON.stringify(b.collation);
 }
 
 const createIndexes: CommandHandler = (cmd, ctx) => {
@@ -98,7 +103,8 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
   if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) {
     throw new CommandError('BadValue', "Must specify at least one index to create");
   }
-  const specs = cmd.indexes.map(parseIndex);
+  const defaultCollation = ctx.catalog.get(ctx.db, name)?.collation;
+  const specs = cmd.indexes.map((raw) => parseIndex(raw, defaultCollation));
   const createdCollectionAutomatically = !ctx.catalog.get(ctx.db, name);
   const coll = ctx.ensureCollection(name);
   const numIndexesBefore = coll.indexes.size + 1;

@@ -18,6 +18,8 @@ export interface IndexSpec {
   unique?: boolean;
   /** Documents missing every indexed field are left out of the index (and its uniqueness). */
   sparse?: boolean;
+  /** The index's collation (full specification): its strings are ordered, and unique, under it. */
+  collation?: Document;
 }
 
 /** One logical change to stored data. */
