@@ -222,7 +222,7 @@ describe('indexes with a collation', () => {
   });
 
   test('a unique index with a collation through mongoose schema options', async () => {
-    const Handle = db.conn.model('Handle', new Schema({ h: String }).index({ h: 1 }, { unique: true, collation: CI }));
+    const Handle = db.conn.model('Handle', new Schema({ h: String }).index({ h: 1 }, { unique: true, collation: CI }), 'mongoose_handles');
     await Handle.init();
     await Handle.create({ h: 'Élan' });
     const err = await serverError(Handle.create({ h: 'élan' }));
