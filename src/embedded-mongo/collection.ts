@@ -52,8 +52,6 @@ export class Collection implements PlanTarget {
   slots: (Document | undefined)[] = [];
   readonly idIndex: OrderedIndex;
   readonly indexes = new Map<string, OrderedIndex>();
-  /** The default collation (`create` with `collation`): used by queries that name none. */
-  collation?: Document;
   private live = 0;
   private holes = 0;
   /** Compactions so far: a slot remembered across one is stale. */
@@ -65,8 +63,10 @@ export class Collection implements PlanTarget {
     private readonly stats: QueryStats,
     /** Whether renumbering slots is safe now (no rollback still needs old slot numbers). */
     private readonly canCompact: () => boolean = () => true,
+    /** The default collation (`create` with `collation`), full specification: used by queries and indexes that name none, the `_id_` index included. */
+    readonly collation?: Document,
   ) {
-    this.idIndex = new OrderedIndex({ name: ID_INDEX.name, key: { _id: 1 }, unique: true }, this);
+    this.idIndex = new OrderedIndex({ name: ID_INDEX.name, key: { _id: 1 }, unique: true, ...(collation ? { collation } : {}) }, this);
   }
 
   /** Live documents. */
@@ -81,7 +81,7 @@ export class Collection implements PlanTarget {
 
   /** All index definitions, `_id_` first. */
   indexSpecs(): IndexSpec[] {
-    return [ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
+    return [this.collation ? { ...ID_INDEX, collation: this.collation } : ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
   }
 
   /** The slot of the document with this `_id`, if any. */

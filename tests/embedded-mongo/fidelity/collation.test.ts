@@ -171,6 +171,18 @@ describe("a collection's default collation", () => {
     const CiWord = db.conn.model<Word>('CiWord', new Schema<Word>({ w: String }), name);
     expect(await CiWord.countDocuments({ w: 'PONG' })).toBe(1);
   });
+
+  test('the _id index and new indexes take the default collation: string ids differing in case are duplicates', async () => {
+    const name = 'ci_ids';
+    await db.conn.db!.createCollection(name, { collation: CI });
+    const coll = db.conn.db!.collection<{ _id: string; w?: string }>(name);
+    await coll.createIndex({ w: 1 }, { unique: true });
+    await coll.insertOne({ _id: 'key', w: 'one' });
+    expect((await serverError(coll.insertOne({ _id: 'KEY', w: 'two' }))).code).toBe(11000);
+    expect((await serverError(coll.insertOne({ _id: 'other', w: 'ONE' }))).code).toBe(11000);
+    const indexes = await coll.indexes();
+    for (const index of indexes) expect(index.collation).toMatchObject({ locale: 'en', strength: 2 });
+  });
 });
 
 describe('invalid collations are refused with MongoDB errors', () => {
