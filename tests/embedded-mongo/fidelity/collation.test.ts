@@ -244,6 +244,19 @@ describe('indexes with a collation', () => {
     expect(await Handle.countDocuments({})).toBe(2);
   });
 
+  test('an index without collation does not answer a collated query wrongly (equality, range, sort)', async () => {
+    const coll = db.conn.db!.collection('indexed_words');
+    await coll.createIndex({ w: 1 });
+    await coll.insertMany([{ w: 'ping', n: 1 }, { w: 'PING', n: 2 }, { w: 'apple', n: 3 }, { w: 'Zebra', n: 4 }]);
+    expect(ns(await coll.find({ w: 'Ping' }, { collation: CI }).toArray())).toEqual([1, 2]);
+    expect(ns(await coll.find({ w: { $in: ['APPLE', 'zebra'] } }, { collation: CI }).toArray())).toEqual([3, 4]);
+    expect(ns(await coll.find({ w: { $gt: 'b' } }, { collation: CI }).toArray())).toEqual([1, 2, 4]);
+    const sorted = await coll.find({}, { collation: CI, sort: { w: 1 }, limit: 2 }).toArray();
+    expect(sorted.map((d) => d.w)).toEqual(['apple', expect.stringMatching(/^ping$/i)]);
+    const IndexedWord = db.conn.model<Word>('IndexedWord', new Schema<Word>({ w: String, n: Number }), 'indexed_words');
+    expect(await IndexedWord.countDocuments({ w: 'PING' }).collation(CI)).toBe(2);
+  });
+
   test('building a unique collated index over case-duplicates fails with 11000', async () => {
     const coll = db.conn.db!.collection('dups');
     await coll.insertMany([{ h: 'X' }, { h: 'x' }]);
