@@ -109,7 +109,7 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
   const coll = ctx.ensureCollection(name);
   const numIndexesBefore = coll.indexes.size + 1;
   for (const spec of specs) {
-    const existing = spec.name === ID_INDEX.name ? ID_INDEX : coll.indexes.get(spec.name)?.spec;
+    const existing = spec.name === ID_INDEX.name ? coll.indexSpecs()[0] : coll.indexes.get(spec.name)?.spec;
     if (existing) {
       if (sameSpec(existing, spec)) continue;
       throw new CommandError('IndexKeySpecsConflict', `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(existing)}`);

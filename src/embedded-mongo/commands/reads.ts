@@ -153,8 +153,8 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
       input = [...coll.documents()];
     }
   }
-  const staged = stagedModifiers(modifiers, coll);
   if (rest.length === 0) return input;
+  const staged = modifiers === NO_MODIFIERS && coll?.collation === undefined ? PLAIN_STAGES : stagedModifiers(modifiers, coll);
   if (staged.collation) rest.forEach(checkCollatedStage);
   const options = {
     ...QUERY_OPTIONS,
@@ -182,8 +182,18 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   return out;
 }
 
+/** What a pipeline's stages need of the modifiers: the collation, evaluated `let`, a filter compiler. */
+interface StagedModifiers {
+  collation?: Collation;
+  variables?: Document;
+  compile: (f: Document) => Predicate;
+}
+
+/** A pipeline without modifiers (the common case): nothing to resolve. */
+const PLAIN_STAGES: StagedModifiers = Object.freeze({ compile: (f: Document) => compileFilter(f) });
+
 /** The collation (the command's, else the collection's) and evaluated `let` of a pipeline's stages. */
-function stagedModifiers(modifiers: QueryModifiers, coll: Collection | undefined): { collation?: Collation; variables?: Document; compile: (f: Document) => Predicate } {
+function stagedModifiers(modifiers: QueryModifiers, coll: Collection | undefined): StagedModifiers {
   const raw = modifiers.collation ?? coll?.collation;
   const collation = raw === undefined ? undefined : parseCollation(raw);
   const variables = modifiers.variables === undefined ? undefined : evaluateLet(modifiers.variables);
@@ -335,7 +345,9 @@ const distinct: CommandHandler = (cmd, ctx) => {
   if (cmd.hint !== undefined) throw new CommandError('Location40415', "BSON field 'distinct.hint' is an unknown field.");
   const deadline = Deadline.of(cmd);
   const modifiers = queryModifiers(cmd);
-  const collation = checkModifiers(modifiers) ?? (coll?.collation === undefined ? undefined : parseCollation(coll.collation));
+  const own = checkModifiers(modifiers);
+  // The command's collation (`simple` included) wins over the collection's default.
+  const collation = modifiers.collation !== undefined || coll?.collation === undefined ? own : parseCollation(coll.collation);
   const seen = new Map<string, unknown>();
   for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline, modifiers) ?? []) {
     deadline.tick();

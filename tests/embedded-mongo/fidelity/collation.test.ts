@@ -166,6 +166,8 @@ describe("a collection's default collation", () => {
     await coll.insertMany([{ w: 'ping' }, { w: 'PING' }, { w: 'pong' }]);
     expect(await coll.countDocuments({ w: 'Ping' })).toBe(2);
     expect(await coll.find({ w: 'Ping' }, { collation: { locale: 'simple' } }).toArray()).toEqual([]);
+    expect(await coll.distinct('w')).toHaveLength(2);
+    expect(await coll.distinct('w', {}, { collation: { locale: 'simple' } })).toHaveLength(3);
     const info = await db.conn.db!.listCollections({ name }).toArray();
     expect((info[0] as { options?: { collation?: { locale?: string; strength?: number } } }).options?.collation).toMatchObject({ locale: 'en', strength: 2 });
     const CiWord = db.conn.model<Word>('CiWord', new Schema<Word>({ w: String }), name);
