@@ -114,6 +114,22 @@ export function compareValues(a: unknown, b: unknown): number {
   } else if (a instanceof ObjectId && b instanceof ObjectId) {
     return compareObjectIds(a as unknown as ObjectIdLike, b as unknown as ObjectIdLike);
   }
+  return compareRanked(a, b, compareStrings);
+}
+
+/** How two strings compare: by code point (compareStrings) or under a collation (collation.ts). */
+export type StringOrder = (a: string, b: string) => number;
+
+/**
+ * `compareValues` with strings — also inside objects and arrays, not field names — ordered by
+ * `strings`: MongoDB's order under a collation.
+ */
+export function compareValuesWith(a: unknown, b: unknown, strings: StringOrder): number {
+  if (typeof a === 'string' && typeof b === 'string') return strings(a, b);
+  return compareRanked(a, b, strings);
+}
+
+function compareRanked(a: unknown, b: unknown, strings: StringOrder): number {
   const ra = rankOf(a);
   const rb = rankOf(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -122,7 +138,7 @@ export function compareValues(a: unknown, b: unknown): number {
     const eb = b instanceof TypeBound ? b.edge : 0;
     return ea - eb;
   }
-  return compareSameRank(ra, a, b);
+  return compareSameRank(ra, a, b, strings);
 }
 
 /** Whether MongoDB's equality holds between two values (numbers across types, null = missing). */
@@ -130,7 +146,7 @@ export function equalValues(a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0;
 }
 
-function compareSameRank(rank: number, a: unknown, b: unknown): number {
+function compareSameRank(rank: number, a: unknown, b: unknown, strings: StringOrder = compareStrings): number {
   switch (rank) {
     case Rank.Null:
     case Rank.MinKey:
@@ -139,11 +155,11 @@ function compareSameRank(rank: number, a: unknown, b: unknown): number {
     case Rank.Number:
       return compareNumeric(numericOf(a), numericOf(b));
     case Rank.String:
-      return compareStrings(stringOf(a), stringOf(b));
+      return strings(stringOf(a), stringOf(b));
     case Rank.Object:
-      return compareDocuments(a as Document, b as Document);
+      return compareDocuments(a as Document, b as Document, strings);
     case Rank.Array:
-      return compareArrays(a as unknown[], b as unknown[]);
+      return compareArrays(a as unknown[], b as unknown[], strings);
     case Rank.Binary:
       return compareBinary(a as BinaryLike, b as BinaryLike);
     case Rank.ObjectId:
@@ -232,7 +248,7 @@ function fixSurrogate(c: number): number {
   return c >= 0xd800 && c <= 0xdfff ? c + 0x2000 : c - 0x800;
 }
 
-function compareDocuments(a: Document, b: Document): number {
+function compareDocuments(a: Document, b: Document, strings: StringOrder): number {
   const ka = Object.keys(a).filter((k) => a[k] !== undefined);
   const kb = Object.keys(b).filter((k) => b[k] !== undefined);
   const n = Math.min(ka.length, kb.length);
@@ -244,16 +260,16 @@ function compareDocuments(a: Document, b: Document): number {
     if (ra !== rb) return ra < rb ? -1 : 1;
     const byName = compareStrings(ka[i], kb[i]);
     if (byName !== 0) return byName;
-    const byValue = compareSameRank(ra, va, vb);
+    const byValue = compareSameRank(ra, va, vb, strings);
     if (byValue !== 0) return byValue;
   }
   return ka.length - kb.length;
 }
 
-function compareArrays(a: unknown[], b: unknown[]): number {
+function compareArrays(a: unknown[], b: unknown[], strings: StringOrder): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compareValues(a[i], b[i]);
+    const c = strings === compareStrings ? compareValues(a[i], b[i]) : compareValuesWith(a[i], b[i], strings);
     if (c !== 0) return c;
   }
   return a.length - b.length;

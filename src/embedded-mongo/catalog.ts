@@ -5,6 +5,7 @@
  * which also lets cursors keep the documents they were given. A `put` hands its document to the
  * catalog: whoever built it (a command, the journal's replay) must not change it afterwards.
  */
+import type { Document } from 'bson';
 import { Collection, ID_INDEX, type QueryStats } from './collection';
 import type { Mutation } from './storage/persistence';
 import { Uncommitted, type Undo } from './uncommitted';
@@ -24,12 +25,12 @@ export class Catalog {
   }
 
   /** The collection, created (in memory only) if missing; callers record the mutation. */
-  ensure(db: string, coll: string): Collection {
+  ensure(db: string, coll: string, collation?: Document): Collection {
     let colls = this.dbs.get(db);
     if (!colls) this.dbs.set(db, (colls = new Map()));
     let c = colls.get(coll);
     // Slots are renumbered only while no rollback may still need the old numbers.
-    if (!c) colls.set(coll, (c = new Collection(db, coll, this.stats, () => !this.uncommitted.pending)));
+    if (!c) colls.set(coll, (c = new Collection(db, coll, this.stats, () => !this.uncommitted.pending, collation)));
     return c;
   }
 
@@ -37,7 +38,7 @@ export class Catalog {
   *snapshot(): Generator<Mutation> {
     for (const [db, colls] of this.dbs) {
       for (const [coll, c] of colls) {
-        yield { op: 'createCollection', db, coll };
+        yield c.collation === undefined ? { op: 'createCollection', db, coll } : { op: 'createCollection', db, coll, collation: c.collation };
         for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
         for (const doc of c.documents()) yield { op: 'put', db, coll, doc };
       }
@@ -69,7 +70,7 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
   switch (m.op) {
     case 'createCollection': {
       const undo = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
-      catalog.ensure(m.db, m.coll);
+      catalog.ensure(m.db, m.coll, m.collation);
       return undo;
     }
     case 'dropCollection': {

@@ -63,8 +63,10 @@ export class Collection implements PlanTarget {
     private readonly stats: QueryStats,
     /** Whether renumbering slots is safe now (no rollback still needs old slot numbers). */
     private readonly canCompact: () => boolean = () => true,
+    /** The default collation (`create` with `collation`), full specification: used by queries and indexes that name none, the `_id_` index included. */
+    readonly collation?: Document,
   ) {
-    this.idIndex = new OrderedIndex({ name: ID_INDEX.name, key: { _id: 1 }, unique: true }, this);
+    this.idIndex = new OrderedIndex({ name: ID_INDEX.name, key: { _id: 1 }, unique: true, ...(collation ? { collation } : {}) }, this);
   }
 
   /** Live documents. */
@@ -79,7 +81,7 @@ export class Collection implements PlanTarget {
 
   /** All index definitions, `_id_` first. */
   indexSpecs(): IndexSpec[] {
-    return [ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
+    return [this.collation ? { ...ID_INDEX, collation: this.collation } : ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
   }
 
   /** The slot of the document with this `_id`, if any. */
@@ -223,13 +225,13 @@ export class Collection implements PlanTarget {
   }
 
   /** How many stored documents match `filter`; exact index bounds count without reading documents. */
-  count(filter: Document, deadline: Deadline = NO_DEADLINE): number {
-    return this.countWithPlan(filter, deadline).total;
+  count(filter: Document, deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): number {
+    return this.countWithPlan(filter, deadline, modifiers).total;
   }
 
   /** `count`, with the plan and what it examined (for explain). */
-  countWithPlan(filter: Document, deadline: Deadline = NO_DEADLINE): QueryOutcome & { total: number } {
-    const outcome = countQuery(this, filter, deadline);
+  countWithPlan(filter: Document, deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): QueryOutcome & { total: number } {
+    const outcome = countQuery(this, filter, deadline, modifiers);
     if (Object.keys(filter).length > 0) this.account(outcome);
     return outcome;
   }

@@ -27,6 +27,14 @@ export const Codes = {
   QueryFeatureNotAllowed: 224,
   NoQueryExecutionPlans: 291,
   DuplicateKey: 11000,
+  // Query modifiers: collation, let, hint (collation.ts, query-options.ts).
+  IncompatibleCollationVersion: 161,
+  Location16866: 16866,
+  Location16867: 16867,
+  Location16868: 16868,
+  Location17276: 17276,
+  Location40414: 40414,
+  Location40415: 40415,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).
   Overflow: 15,
   WriteConcernFailed: 64,

@@ -10,6 +10,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { compareValues, Rank, rankOf } from './bson-order';
 import { QUERY_OPTIONS } from './mingo-options';
+import { mingoVariableError } from './query-options';
 import { isPlainObject } from './values';
 
 /** A compiled filter. */
@@ -20,15 +21,18 @@ type ValueTest = (v: unknown) => boolean;
 
 const MATCH_ALL: Predicate = () => true;
 
-/** The predicate for `filter`: direct tests when every condition has a fast form, otherwise mingo. */
-export function compileFilter(filter: Document): Predicate {
+/**
+ * The predicate for `filter`: direct tests when every condition has a fast form, otherwise mingo.
+ * `variables` are the command's evaluated `let` variables (`$$name` in `$expr`), if any.
+ */
+export function compileFilter(filter: Document, variables?: Document): Predicate {
   const fields = Object.keys(filter);
   if (fields.length === 0) return MATCH_ALL;
   const tests: Array<[string, ValueTest]> = [];
   for (const field of fields) {
-    if (field.includes('.') || field.startsWith('$')) return mingoPredicate(filter);
+    if (field.includes('.') || field.startsWith('$')) return mingoPredicate(filter, variables);
     const ops = fieldTests(filter[field]);
-    if (!ops) return mingoPredicate(filter);
+    if (!ops) return mingoPredicate(filter, variables);
     // Each operator is tested on its own against the value or one element: MongoDB's rule for
     // arrays, where {$gt: 1, $lt: 5} matches [0, 10] (different elements satisfy each bound).
     for (const test of ops) tests.push([field, test]);
@@ -43,9 +47,19 @@ export function compileFilter(filter: Document): Predicate {
   };
 }
 
-function mingoPredicate(filter: Document): Predicate {
-  const query = new Query(filter, QUERY_OPTIONS);
-  return (doc) => query.test(doc);
+function mingoPredicate(filter: Document, variables?: Document): Predicate {
+  if (variables === undefined) {
+    const query = new Query(filter, QUERY_OPTIONS);
+    return (doc) => query.test(doc);
+  }
+  const query = new Query(filter, { ...QUERY_OPTIONS, variables });
+  return (doc) => {
+    try {
+      return query.test(doc);
+    } catch (err) {
+      throw mingoVariableError(err);
+    }
+  };
 }
 
 /** MongoDB's rule for a top-level field: the value matches, or (for an array) one of its elements does. */

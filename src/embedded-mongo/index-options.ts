@@ -18,6 +18,7 @@
  *   bad TTL values and compound TTL indexes (67), `_id` index options (197), wrong types (14).
  */
 import type { Document } from 'bson';
+import { parseCollation } from './collation';
 import { CommandError, type CodeName } from './errors';
 import { validatePartialFilter } from './partial-index';
 import type { IndexSpec } from './storage/persistence';
@@ -62,9 +63,10 @@ function specError(code: CodeName, raw: Document, reason: string): CommandError 
 
 /**
  * Validates one entry of createIndexes' `indexes` and returns its IndexSpec, or throws
- * MongoDB's error for it (see the module comment). `collation` is left to the caller.
+ * MongoDB's error for it (see the module comment). The index's `collation` (else the
+ * collection's default, `defaultCollation`) is checked by collation.ts and kept in full.
  */
-export function parseIndexSpec(raw: unknown): IndexSpec {
+export function parseIndexSpec(raw: unknown, defaultCollation?: Document): IndexSpec {
   if (!isPlainObject(raw)) throw new CommandError('TypeMismatch', `The field 'indexes' must be an array of objects, but one entry is ${typeName(raw)}`);
   checkTtl(raw);
   for (const field of Object.keys(raw)) {
@@ -85,6 +87,8 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
     validatePartialFilter(raw.partialFilterExpression);
     spec.partialFilterExpression = raw.partialFilterExpression as Document;
   }
+  const collation = raw.collation === undefined ? defaultCollation : parseCollation(raw.collation)?.spec;
+  if (collation !== undefined) spec.collation = collation;
   const options = echoedOptions(raw);
   if (options) spec.options = options;
   return spec;
@@ -217,6 +221,7 @@ export function indexInfo(spec: IndexSpec): Document {
   if (spec.hidden) out.hidden = true;
   if (spec.partialFilterExpression) out.partialFilterExpression = spec.partialFilterExpression;
   if (spec.expireAfterSeconds !== undefined) out.expireAfterSeconds = spec.expireAfterSeconds;
+  if (spec.collation) out.collation = spec.collation;
   return Object.assign(out, echoed);
 }
 
@@ -228,7 +233,8 @@ export function sameIndexOptions(a: IndexSpec, b: IndexSpec): boolean {
     !!a.sparse === !!b.sparse &&
     !!a.hidden === !!b.hidden &&
     ttlOf(a) === ttlOf(b) &&
-    samePartialFilter(a, b)
+    samePartialFilter(a, b) &&
+    JSON.stringify(a.collation) === JSON.stringify(b.collation)
   );
 }
 

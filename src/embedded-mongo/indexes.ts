@@ -13,6 +13,7 @@
  */
 import type { Document } from 'bson';
 import { compareValues, isCertain } from './bson-order';
+import { parseCollation } from './collation';
 import { compileFilter, type Predicate } from './filter';
 import { SortedList } from './sorted-list';
 import type { IndexSpec } from './storage/persistence';
@@ -61,6 +62,10 @@ export class OrderedIndex {
   uncertainDocs = 0;
   /** A partial index's filter: documents not matching it have no entries (nor uniqueness). */
   private readonly inFilter: Predicate | undefined;
+  /** Whether the index has a collation: its strings are in the collation's order, not binary. */
+  readonly collated: boolean;
+  /** How key values compare: MongoDB's order, strings under the index's collation if any. */
+  private readonly cmp: (a: unknown, b: unknown) => number;
 
   constructor(
     readonly spec: IndexSpec,
@@ -70,6 +75,9 @@ export class OrderedIndex {
     this.dirs = this.fields.map((f) => (spec.key[f] === -1 ? -1 : 1));
     this.paths = this.fields.map((f) => f.split('.'));
     this.topLevel = this.paths.every((p) => p.length === 1);
+    const collation = spec.collation === undefined ? undefined : parseCollation(spec.collation);
+    this.collated = collation !== undefined;
+    this.cmp = collation ? collation.compare : compareValues;
     this.list = new SortedList<Entry>(this.compareEntries);
     this.inFilter = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
   }
@@ -101,13 +109,13 @@ export class OrderedIndex {
       const db = this.store.slots[b] as Document;
       for (let i = 0; i < n; i++) {
         const f = this.fields[i];
-        const c = compareValues(da[f], db[f]);
+        const c = this.cmp(da[f], db[f]);
         if (c !== 0) return c * this.dirs[i];
       }
       return a - b;
     }
     for (let i = 0; i < n; i++) {
-      const c = compareValues(this.valueOf(a, i), this.valueOf(b, i));
+      const c = this.cmp(this.valueOf(a, i), this.valueOf(b, i));
       if (c !== 0) return c * this.dirs[i];
     }
     return slotOf(a) - slotOf(b);
@@ -119,7 +127,7 @@ export class OrderedIndex {
    */
   comparePrefix(e: Entry, prefix: readonly unknown[]): number {
     for (let i = 0; i < prefix.length; i++) {
-      const c = compareValues(this.valueOf(e, i), prefix[i]);
+      const c = this.cmp(this.valueOf(e, i), prefix[i]);
       if (c !== 0) return c * this.dirs[i];
     }
     return 0;
@@ -189,7 +197,7 @@ export class OrderedIndex {
       const path = this.paths[i];
       const va = path.length === 1 ? a[path[0]] : plainPath(a, path);
       const vb = path.length === 1 ? b[path[0]] : plainPath(b, path);
-      if (compareValues(va, vb) !== 0) return false;
+      if (this.cmp(va, vb) !== 0) return false;
     }
     return true;
   }

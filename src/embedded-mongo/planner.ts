@@ -25,7 +25,9 @@
  * operators are refused before planning (query-guards.ts).
  */
 import type { Document } from 'bson';
-import type { QueryModifiers } from './query-options';
+import type { Collation } from './collation';
+import { resolveModifiers, type ResolvedHint } from './modifiers';
+import { NO_MODIFIERS, type QueryModifiers } from './query-options';
 import { compareValues, MAX_BOUND, MIN_BOUND, Rank, rankOf, TypeBound } from './bson-order';
 import type { Deadline } from './deadline';
 import { compileFilter, equalityValue, type Predicate } from './filter';
@@ -41,6 +43,8 @@ export interface PlanTarget extends SlotStore {
   readonly indexes: ReadonlyMap<string, OrderedIndex>;
   /** Live documents. */
   readonly size: number;
+  /** The collection's default collation document (`create` with `collation`), if any. */
+  readonly collation?: Document;
 }
 
 /** How a query is to run: sort, skip, limit (0: none) and the deadline. */
@@ -110,6 +114,16 @@ interface Analysis {
   fields: Map<string, FieldConditions>;
   /** No top-level operator ($or, $and, $expr...): the field conditions are the whole filter. */
   onlyFields: boolean;
+  /** String points and ranges left to the matcher (see dropStrings). */
+  collated: boolean;
+  /** The same analysis with strings left to the matcher, once needed (for a collated index). */
+  withoutStrings?: Analysis;
+}
+
+/** The analysis an index with a collation can use: its strings are not in binary order. */
+function stringFree(analysis: Analysis): Analysis {
+  if (analysis.collated) return analysis;
+  return (analysis.withoutStrings ??= analyze(analysis.filter, true));
 }
 
 /** Ranks whose values the planner puts into points. */
@@ -193,11 +207,24 @@ function mergeField(fields: Map<string, FieldConditions>, field: string, found: 
 }
 
 /**
+ * Under a collation, string points and ranges are left to the matcher: the indexes hold strings
+ * in binary order, which is not the collation's (MongoDB likewise uses an index's string bounds
+ * only when the index has the query's collation).
+ */
+function dropStrings(fc: FieldConditions): FieldConditions {
+  const sets = fc.pointSets.filter((set) => !set.some((v) => typeof v === 'string'));
+  const ranges = fc.ranges.filter((r) => r.rank !== Rank.String);
+  const other = fc.other || sets.length !== fc.pointSets.length || ranges.length !== fc.ranges.length;
+  return { pointSets: sets, ranges, other };
+}
+
+/**
  * The per-field conditions of a filter. A top-level `$and` of plain conditions (what generic REST
  * layers send: `{$and: [{_id: x}]}`) is the same as its clauses side by side, so its clauses'
  * fields are bounded like top-level ones, nested `$and`s included (bounded depth: the filter's).
+ * `collated`: the query has a collation (see dropStrings).
  */
-function analyze(filter: Document): Analysis {
+function analyze(filter: Document, collated = false): Analysis {
   const fields = new Map<string, FieldConditions>();
   let onlyFields = true;
   const visit = (clause: Document): void => {
@@ -205,11 +232,11 @@ function analyze(filter: Document): Analysis {
       if (field === '$and' && Array.isArray(cond) && cond.length > 0 && cond.every(isPlainObject)) {
         for (const inner of cond) visit(inner as Document);
       } else if (field.startsWith('$')) onlyFields = false;
-      else mergeField(fields, field, analyzeField(cond));
+      else mergeField(fields, field, collated ? dropStrings(analyzeField(cond)) : analyzeField(cond));
     }
   };
   visit(filter);
-  return { filter, fields, onlyFields };
+  return { fields, onlyFields, filter, collated };
 }
 
 /** The whole range of one type: numbers from -Infinity to Infinity (leaving NaN out, as MongoDB's bounds do). */
@@ -335,7 +362,7 @@ function describeBounds(candidate: Candidate): Record<string, string[]> {
  */
 function uniquePoint(target: PlanTarget, analysis: Analysis): OrderedIndex | undefined {
   for (const index of [target.idIndex, ...target.indexes.values()]) {
-    if (index !== target.idIndex && !index.spec.unique) continue;
+    if (index !== target.idIndex && (!index.spec.unique || index.collated)) continue;
     const single = index.fields.every((f) => {
       const fc = analysis.fields.get(f);
       return fc !== undefined && fc.ranges.length === 0 && fc.pointSets.length === 1 && fc.pointSets[0].length === 1 && fc.pointSets[0][0] !== null;
@@ -376,8 +403,22 @@ function intervalsOf(c: Candidate): Interval[] {
  * the same fields with the same conditions hold the same documents there (the owner's notes in
  * `{owner, createdAt, seq}` and `{owner, updatedAt, seq}`), so the second is not measured again.
  */
-function planIndex(index: OrderedIndex, analysis: Analysis, sort: Array<{ field: string; dir: 1 | -1 }>, limit: number, sizes?: Map<string, number>): Candidate | undefined {
+function planIndex(
+  index: OrderedIndex,
+  analysis: Analysis,
+  sort: Array<{ field: string; dir: 1 | -1 }>,
+  limit: number,
+  sizes?: Map<string, number>,
+  /** A hint names this index: it is used even without bounds (a whole-index scan). */
+  forced = false,
+): Candidate | undefined {
   if (!usable(index, analysis)) return undefined;
+  if (index.collated) {
+    // Strings in the collation's order: no string bounds, and no sort (MongoDB uses them only
+    // for a query with the same collation; this server keeps to what is always right).
+    analysis = stringFree(analysis);
+    sort = sort.length > 0 ? [{ field: '\0', dir: 1 }] : sort;
+  }
   const multikey = index.multikeyDocs > 0;
   const uncertain = index.uncertainDocs > 0;
   const pointLists: unknown[][] = [];
@@ -431,7 +472,9 @@ function planIndex(index: OrderedIndex, analysis: Analysis, sort: Array<{ field:
     }
   }
 
-  if (used.length === 0) {
+  if (forced) {
+    // Hinted: used as it is, a sparse index's missing documents included (as MongoDB does).
+  } else if (used.length === 0) {
     // An index with no bounds can still give the order, for every document (not if sparse).
     if (!covered || sort.length === 0 || index.sparse) return undefined;
   } else if (index.sparse && !impliesPresence) {
@@ -518,36 +561,41 @@ function choose(target: PlanTarget, analysis: Analysis, sort: Array<{ field: str
  */
 export function runQuery(target: PlanTarget, filter: Document, options: QueryOptions): QueryOutcome {
   const sortSpec = options.sort ?? {};
-  const keys = sortKeys(sortSpec);
   const skip = Math.max(0, options.skip ?? 0);
   const limit = Math.max(0, options.limit ?? 0);
   refuseIndexOnlyOperators(filter);
-  const analysis = analyze(filter);
-  // A sort with `$meta` or odd values is never covered by an index.
-  const candidate = choose(target, analysis, keys ?? [{ field: '\0', dir: 1 }], limit);
+  const mods = hasModifiers(options) || target.collation !== undefined ? resolveModifiers(target, options, target.collation) : undefined;
+  const collation = mods?.collation;
+  const analysis = analyze(filter, collation !== undefined);
+  // A sort with `$meta` or odd values is never covered by an index, nor a sort under a
+  // collation (the indexes hold strings in binary order).
+  const keys = collation ? undefined : sortKeys(sortSpec);
+  const candidate = plan(target, analysis, keys ?? [{ field: '\0', dir: 1 }], limit, mods?.hint);
+  const compile = mods ? mods.compile : compileFilter;
   const hasSort = Object.keys(sortSpec).length > 0;
   const deadline = options.deadline;
   const outcome: QueryOutcome = { docs: [], plan: { stage: 'COLLSCAN' }, keysExamined: 0, docsExamined: 0, sortedInMemory: false };
   const want = limit > 0 ? limit : Infinity;
 
   if (!candidate) {
-    const test = compileFilter(filter);
+    const test = compile(filter);
     const early = hasSort ? Infinity : skip + want;
     const found: Document[] = [];
-    for (const doc of target.slots) {
+    const backward = mods?.hint !== undefined && 'natural' in mods.hint && mods.hint.natural === -1;
+    for (const doc of backward ? [...target.slots].reverse() : target.slots) {
       if (doc === undefined) continue;
       deadline.tick();
       outcome.docsExamined++;
       if (test(doc)) found.push(doc);
       if (found.length >= early) break;
     }
-    finish(outcome, found, sortSpec, hasSort, skip, want, deadline);
+    finish(outcome, found, sortSpec, hasSort, skip, want, deadline, collation);
     return outcome;
   }
 
   const { index } = candidate;
   outcome.plan = summary(target, candidate);
-  const test = candidate.exact ? undefined : compileFilter(filter);
+  const test = candidate.exact ? undefined : compile(filter);
   const dir = candidate.direction;
   const intervals = dir === 1 ? intervalsOf(candidate) : [...intervalsOf(candidate)].reverse();
   const fetch = (e: Entry): Document => {
@@ -598,14 +646,25 @@ export function runQuery(target: PlanTarget, filter: Document, options: QueryOpt
     });
     if (found.length >= early) break;
   }
-  finish(outcome, found, sortSpec, hasSort && !candidate.covered, skip, want, deadline);
+  finish(outcome, found, sortSpec, hasSort && !candidate.covered, skip, want, deadline, collation);
   return outcome;
 }
 
-function finish(outcome: QueryOutcome, found: Document[], sort: Document, sortNeeded: boolean, skip: number, want: number, deadline: Deadline): void {
+/** Whether a query names any modifier (collation, let, hint): checked before anything is resolved. */
+function hasModifiers(options: QueryModifiers): boolean {
+  return options.collation !== undefined || options.hint !== undefined || options.variables !== undefined;
+}
+
+/** The plan: the hinted index (or a collection scan for `$natural`), else the cheapest. */
+function plan(target: PlanTarget, analysis: Analysis, sort: Array<{ field: string; dir: 1 | -1 }>, limit: number, hint: ResolvedHint | undefined): Candidate | undefined {
+  if (hint === undefined) return choose(target, analysis, sort, limit);
+  return 'index' in hint ? planIndex(hint.index, analysis, sort, limit, undefined, true) : undefined;
+}
+
+function finish(outcome: QueryOutcome, found: Document[], sort: Document, sortNeeded: boolean, skip: number, want: number, deadline: Deadline, collation?: Collation): void {
   let docs = found;
   if (sortNeeded) {
-    docs = sortDocuments(docs, sort, deadline);
+    docs = sortDocuments(docs, sort, deadline, collation);
     outcome.sortedInMemory = true;
   }
   if (skip > 0 || want !== Infinity) docs = docs.slice(skip, want === Infinity ? undefined : skip + want);
@@ -635,11 +694,16 @@ function summary(target: PlanTarget, candidate: Candidate): PlanSummary {
  * How many stored documents match `filter`. Exact bounds are counted from positions alone, without
  * reading a document; otherwise the candidates are tested.
  */
-export function countQuery(target: PlanTarget, filter: Document, deadline: Deadline): QueryOutcome & { total: number } {
+export function countQuery(target: PlanTarget, filter: Document, deadline: Deadline, modifiers: QueryModifiers = NO_MODIFIERS): QueryOutcome & { total: number } {
+  if (modifiers !== NO_MODIFIERS && hasModifiers(modifiers)) {
+    // Counted through runQuery, which applies them (a hinted sparse index counts what it holds).
+    const outcome = runQuery(target, filter, { ...modifiers, deadline });
+    return { ...outcome, total: outcome.docs.length, docs: [] };
+  }
   const empty = { docs: [], keysExamined: 0, docsExamined: 0, sortedInMemory: false };
   if (Object.keys(filter).length === 0) return { ...empty, total: target.size, plan: { stage: 'COLLSCAN' } };
   refuseIndexOnlyOperators(filter);
-  const candidate = choose(target, analyze(filter), [], 0);
+  const candidate = target.collation ? undefined : choose(target, analyze(filter), [], 0);
   if (candidate?.positional) return { ...empty, total: candidate.size, plan: summary(target, candidate) };
   const outcome = runQuery(target, filter, { deadline });
   return { ...outcome, total: outcome.docs.length, docs: [] };

@@ -5,6 +5,8 @@
  * command takes them from the same place, and absent ones cost nothing.
  */
 import type { Document } from 'bson';
+import { wrongType } from './collation';
+import { CommandError } from './errors';
 import { isPlainObject } from './values';
 
 /** What the planner and the filter need to know beyond the filter itself. */
@@ -29,8 +31,21 @@ export function queryModifiers(source: Document, letSource: Document = source): 
   const vars: unknown = letSource.let;
   if (collation === undefined && hint === undefined && vars === undefined) return NO_MODIFIERS;
   const out: QueryModifiers = {};
+  // null is absent (as the driver may serialise an unset option); present but of the wrong type:
+  // MongoDB's TypeMismatch, never silently dropped. An empty hint `{}` is no hint, as in MongoDB.
   if (isPlainObject(collation)) out.collation = collation;
-  if (typeof hint === 'string' || isPlainObject(hint)) out.hint = hint;
+  else if (collation != null) throw wrongType('collation', collation, 'object');
+  if (typeof hint === 'string' || (isPlainObject(hint) && Object.keys(hint).length > 0)) out.hint = hint;
+  else if (hint != null && !isPlainObject(hint)) throw wrongType('hint', hint, 'string or object');
   if (isPlainObject(vars)) out.variables = vars;
-  return out;
+  else if (vars != null) throw wrongType('let', vars, 'object');
+  return out.collation === undefined && out.hint === undefined && out.variables === undefined ? NO_MODIFIERS : out;
+}
+
+/** mingo's "Use of undefined variable" as MongoDB's 17276 (`$$name` with no such variable); anything else unchanged. */
+export function mingoVariableError(err: unknown): unknown {
+  if (err instanceof Error && err.message.startsWith('Use of undefined variable: ')) {
+    return new CommandError('Location17276', err.message);
+  }
+  return err;
 }

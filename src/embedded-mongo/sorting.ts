@@ -10,6 +10,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { compareValues, Rank, TypeBound } from './bson-order';
 import { NO_DEADLINE, type Deadline } from './deadline';
+import type { Collation } from './collation';
 import { QUERY_OPTIONS } from './mingo-options';
 
 const EVERYTHING = new Query({}, QUERY_OPTIONS);
@@ -24,12 +25,13 @@ export function sortKeys(sort: Document): Array<{ field: string; dir: 1 | -1 }> 
   return keys;
 }
 
-/** `docs` (not modified) sorted by `sort`; ties keep their input order. */
-export function sortDocuments(docs: Document[], sort: Document, deadline: Deadline = NO_DEADLINE): Document[] {
+/** `docs` (not modified) sorted by `sort`, strings under `collation` when given; ties keep their input order. */
+export function sortDocuments(docs: Document[], sort: Document, deadline: Deadline = NO_DEADLINE, collation?: Collation): Document[] {
   const keys = sortKeys(sort);
-  if (keys && keys.length > 0 && keys.every((k) => !k.field.includes('.'))) return sortTopLevel(docs, keys, deadline);
+  if (keys && keys.length > 0 && keys.every((k) => !k.field.includes('.'))) return sortTopLevel(docs, keys, deadline, collation?.compare ?? compareValues);
   deadline.check();
-  const out = EVERYTHING.find<Document>(docs).sort(sort).all();
+  const query = collation ? new Query({}, { ...QUERY_OPTIONS, collation: collation.mingo }) : EVERYTHING;
+  const out = query.find<Document>(docs).sort(sort).all();
   deadline.check();
   return out;
 }
@@ -38,15 +40,15 @@ export function sortDocuments(docs: Document[], sort: Document, deadline: Deadli
 const EMPTY_ARRAY = new TypeBound(Rank.Null, -1);
 
 /** The value an array sorts by in one direction. */
-function arraySortKey(values: unknown[], dir: 1 | -1): unknown {
+function arraySortKey(values: unknown[], dir: 1 | -1, compare: (a: unknown, b: unknown) => number): unknown {
   if (values.length === 0) return EMPTY_ARRAY;
   let best: unknown = values[0];
-  for (let i = 1; i < values.length; i++) if (compareValues(values[i], best) * dir < 0) best = values[i];
+  for (let i = 1; i < values.length; i++) if (compare(values[i], best) * dir < 0) best = values[i];
   return best;
 }
 
 /** The sort of top-level keys (see the module comment). */
-function sortTopLevel(docs: Document[], keys: Array<{ field: string; dir: 1 | -1 }>, deadline: Deadline): Document[] {
+function sortTopLevel(docs: Document[], keys: Array<{ field: string; dir: 1 | -1 }>, deadline: Deadline, compare: (a: unknown, b: unknown) => number): Document[] {
   const n = keys.length;
   // Keys read once: rows[i * n + k] is document i's value for key k.
   const rows: unknown[] = new Array(docs.length * n);
@@ -56,7 +58,7 @@ function sortTopLevel(docs: Document[], keys: Array<{ field: string; dir: 1 | -1
     const doc = docs[i];
     for (let k = 0; k < n; k++) {
       let v: unknown = doc[keys[k].field];
-      if (Array.isArray(v)) v = arraySortKey(v, keys[k].dir);
+      if (Array.isArray(v)) v = arraySortKey(v, keys[k].dir, compare);
       if (typeof v !== 'number' || Number.isNaN(v)) allNumbers = false;
       rows[i * n + k] = v;
     }
@@ -76,7 +78,7 @@ function sortTopLevel(docs: Document[], keys: Array<{ field: string; dir: 1 | -1
       : (a, b) => {
           deadline.tick();
           for (let k = 0; k < n; k++) {
-            const c = compareValues(rows[a * n + k], rows[b * n + k]);
+            const c = compare(rows[a * n + k], rows[b * n + k]);
             if (c !== 0) return c * dirs[k];
           }
           return a - b;

@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { ID_INDEX, type Collection } from '../catalog';
+import { parseCollation, wrongType } from '../collation';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import type { IndexSpec } from '../storage/persistence';
@@ -14,7 +15,11 @@ const create: CommandHandler = (cmd, ctx) => {
   if (ctx.catalog.get(ctx.db, name)) {
     throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   }
-  ctx.ensureCollection(name);
+  // A default collation, used by every query and index that names none (simple: none at all).
+  if (cmd.collation !== undefined && !isPlainObject(cmd.collation)) throw wrongType('create.collation', cmd.collation, 'object');
+  const collation = cmd.collation === undefined ? undefined : parseCollation(cmd.collation);
+  if (collation) ctx.apply({ op: 'createCollection', db: ctx.db, coll: name, collation: collation.spec });
+  else ctx.ensureCollection(name);
   return {};
 };
 
@@ -36,10 +41,10 @@ const dropDatabase: CommandHandler = (_cmd, ctx) => {
 
 const listCollections: CommandHandler = (cmd, ctx) => {
   const colls = ctx.catalog.dbs.get(ctx.db) ?? new Map();
-  let infos: Document[] = [...colls.keys()].map((name: string) => ({
+  let infos: Document[] = [...colls.entries()].map(([name, coll]: [string, Collection]) => ({
     name,
     type: 'collection',
-    options: {},
+    options: coll.collation === undefined ? {} : { collation: coll.collation },
     info: { readOnly: false },
     idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
   }));
@@ -64,12 +69,13 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
   if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) {
     throw new CommandError('BadValue', "Must specify at least one index to create");
   }
-  const specs = cmd.indexes.map(parseIndexSpec);
+  const defaultCollation = ctx.catalog.get(ctx.db, name)?.collation;
+  const specs = cmd.indexes.map((raw) => parseIndexSpec(raw, defaultCollation));
   const createdCollectionAutomatically = !ctx.catalog.get(ctx.db, name);
   const coll = ctx.ensureCollection(name);
   const numIndexesBefore = coll.indexes.size + 1;
   for (const spec of specs) {
-    const existing = spec.name === ID_INDEX.name ? ID_INDEX : coll.indexes.get(spec.name)?.spec;
+    const existing = spec.name === ID_INDEX.name ? coll.indexSpecs()[0] : coll.indexes.get(spec.name)?.spec;
     if (existing) {
       if (sameIndexOptions(existing, spec)) continue;
       // Same name and key, other options: IndexOptionsConflict (85); another key: IndexKeySpecsConflict (86).

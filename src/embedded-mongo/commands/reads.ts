@@ -7,7 +7,13 @@ import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
+import { collatedPredicate } from '../collated-filter';
+import { checkCollatedStage } from '../collated-pipeline';
+import { parseCollation, type Collation } from '../collation';
+import { compileFilter, type Predicate } from '../filter';
+import { checkModifiers, evaluateLet, resolveHint } from '../modifiers';
 import { compileProjection } from '../projection';
+import { mingoVariableError, NO_MODIFIERS, queryModifiers, type QueryModifiers } from '../query-options';
 import { sortDocuments, sortKeys } from '../sorting';
 import { deepCopy, keyOf, valuesAtPath } from '../values';
 import { collectionName, docOption, intOption, type CommandContext, type CommandHandler } from './context';
@@ -36,13 +42,14 @@ export function sortByNumbers(docs: Document[], sort: Document): Document[] | un
   return sortDocuments(docs, sort);
 }
 
-/** A find's filter, sort, skip, limit and projection, read and checked. */
+/** A find's filter, sort, skip, limit, projection and modifiers (collation, let, hint), read and checked. */
 interface FindSpec {
   filter: Document;
   projection: Document;
   sort: Document;
   skip: number;
   limit: number;
+  modifiers: QueryModifiers;
 }
 
 function findSpec(cmd: Document): FindSpec {
@@ -55,13 +62,17 @@ function findSpec(cmd: Document): FindSpec {
     skip,
     // A negative limit is the legacy spelling of "one batch of that many".
     limit: Math.abs(intOption(cmd, 'limit') ?? 0),
+    modifiers: queryModifiers(cmd),
   };
 }
 
 /** Runs a find through the planner, then projects the page. */
 function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadline): { docs: Document[]; outcome?: QueryOutcome } {
-  if (!coll) return { docs: [] };
-  const outcome = coll.query(spec.filter, { sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
+  if (!coll) {
+    checkModifiers(spec.modifiers);
+    return { docs: [] };
+  }
+  const outcome = coll.query(spec.filter, { ...spec.modifiers, sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
   const projector = compileProjection(spec.projection);
   const docs = outcome.docs.map((doc) => {
     deadline.tick();
@@ -109,7 +120,7 @@ function* ticking(source: Iterable<Document> | Iterator<Document>, deadline: Dea
  * document passed between them (a stage that gathers everything, like `$sort` or `$group`, is
  * checked while it reads its input, and as it hands results on).
  */
-export function runPipeline(ctx: CommandContext, coll: Collection | undefined, pipeline: Document[], deadline: Deadline = NO_DEADLINE): Document[] {
+export function runPipeline(ctx: CommandContext, coll: Collection | undefined, pipeline: Document[], deadline: Deadline = NO_DEADLINE, modifiers: QueryModifiers = NO_MODIFIERS): Document[] {
   pipeline.forEach((stage, i) => {
     const op = Object.keys(stage)[0];
     if (UNSUPPORTED_STAGES.has(op)) throw new CommandError('NotImplemented', `${op} is not supported by the embedded server`);
@@ -119,41 +130,80 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
   // countDocuments sends [$match, $group counting]: answered from the match count alone.
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
-    return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline) : 0) ?? [];
+    return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline, modifiers) : 0) ?? [];
   }
   // [$match, $facet of counts and sorted pages] or a lone such $facet: each facet through the planner.
   if (leadingMatch && pipeline.length === 2 && second) {
-    const planned = plannedFacet(coll, docOption(first, '$match'), second, deadline);
+    const planned = plannedFacet(coll, docOption(first, '$match'), second, deadline, modifiers);
     if (planned) return planned;
   }
   if (pipeline.length === 1 && first?.$facet !== undefined) {
-    const planned = plannedFacet(coll, {}, first, deadline);
+    const planned = plannedFacet(coll, {}, first, deadline, modifiers);
     if (planned) return planned;
   }
   let input: Document[] = [];
   let rest = pipeline;
   if (coll) {
     if (leadingMatch) {
-      input = coll.match(docOption(first, '$match'), 0, deadline);
+      input = coll.match(docOption(first, '$match'), 0, deadline, modifiers);
       rest = pipeline.slice(1);
     } else {
+      // Checked (a hint naming no index fails) even when no $match uses it.
+      if (modifiers.hint !== undefined) resolveHint(coll, modifiers.hint);
       input = [...coll.documents()];
     }
   }
   if (rest.length === 0) return input;
+  const staged = modifiers === NO_MODIFIERS && coll?.collation === undefined ? PLAIN_STAGES : stagedModifiers(modifiers, coll);
+  if (staged.collation) rest.forEach(checkCollatedStage);
   const options = {
     ...QUERY_OPTIONS,
     collectionResolver: (name: string) => deepCopy([...(ctx.catalog.get(ctx.db, name)?.documents() ?? [])]),
+    ...(staged.collation ? { collation: staged.collation.mingo } : {}),
+    ...(staged.variables ? { variables: staged.variables } : {}),
   };
   let stream: Generator<Document> = ticking(input, deadline);
   rest.forEach((stage, i) => {
+    if (staged.collation && stage.$match !== undefined) {
+      // mingo's $match would compare strings in binary: the collation-aware filter instead.
+      stream = filtered(stream, staged.compile(docOption(stage, '$match')));
+      return;
+    }
     // Stages may modify their input objects: the first one gets copies of the stored documents.
     const aggregator = new Aggregator([stage], { ...options, processingMode: i === 0 ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF });
     stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
   });
   const out: Document[] = [];
-  for (let r = stream.next(); r.done !== true; r = stream.next()) out.push(r.value);
+  try {
+    for (let r = stream.next(); r.done !== true; r = stream.next()) out.push(r.value);
+  } catch (err) {
+    throw mingoVariableError(err);
+  }
   return out;
+}
+
+/** What a pipeline's stages need of the modifiers: the collation, evaluated `let`, a filter compiler. */
+interface StagedModifiers {
+  collation?: Collation;
+  variables?: Document;
+  compile: (f: Document) => Predicate;
+}
+
+/** A pipeline without modifiers (the common case): nothing to resolve. */
+const PLAIN_STAGES: StagedModifiers = Object.freeze({ compile: (f: Document) => compileFilter(f) });
+
+/** The collation (the command's, else the collection's) and evaluated `let` of a pipeline's stages. */
+function stagedModifiers(modifiers: QueryModifiers, coll: Collection | undefined): StagedModifiers {
+  const raw = modifiers.collation ?? coll?.collation;
+  const collation = raw === undefined ? undefined : parseCollation(raw);
+  const variables = modifiers.variables === undefined ? undefined : evaluateLet(modifiers.variables);
+  const plain = (f: Document): Predicate => compileFilter(f, variables);
+  return { collation, variables, compile: collation ? (f) => collatedPredicate(f, collation, plain) : plain };
+}
+
+/** The documents of `source` that pass `test`. */
+function* filtered(source: Iterator<Document>, test: Predicate): Generator<Document> {
+  for (let r = source.next(); r.done !== true; r = source.next()) if (test(r.value)) yield r.value;
 }
 
 /** A non-negative (or, with `positive`, positive) integral number, or undefined. */
@@ -183,7 +233,7 @@ function plainSort(v: unknown): Document | undefined {
  * each facet an array (a count over nothing is an empty array). Undefined for any other shape,
  * which then runs through mingo.
  */
-export function plannedFacet(coll: Collection | undefined, outer: Document, stage: Document, deadline: Deadline): Document[] | undefined {
+export function plannedFacet(coll: Collection | undefined, outer: Document, stage: Document, deadline: Deadline, modifiers: QueryModifiers = NO_MODIFIERS): Document[] | undefined {
   const facet: unknown = stage.$facet;
   if (Object.keys(stage).length !== 1 || typeof facet !== 'object' || facet === null || Array.isArray(facet)) return undefined;
   const entries = Object.entries(facet as Document);
@@ -204,7 +254,7 @@ export function plannedFacet(coll: Collection | undefined, outer: Document, stag
     const field = stages.length === 1 ? countField(stages[0]) : undefined;
     if (field !== undefined) {
       runs.push(() => {
-        const n = coll ? coll.count(filter, deadline) : 0;
+        const n = coll ? coll.count(filter, deadline, modifiers) : 0;
         return n === 0 ? [] : [{ [field]: n }];
       });
       continue;
@@ -233,7 +283,7 @@ export function plannedFacet(coll: Collection | undefined, outer: Document, stag
     }
     if (at !== more.length) return undefined;
     // The same planned query and projection as a find command's.
-    const spec: FindSpec = { filter, projection: projection ?? {}, sort, skip, limit };
+    const spec: FindSpec = { filter, projection: projection ?? {}, sort, skip, limit, modifiers };
     runs.push(() => runFind(coll, spec, deadline).docs);
   }
   const out: Document = {};
@@ -268,15 +318,20 @@ const aggregate: CommandHandler = (cmd, ctx) => {
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' must be an array");
   if (cmd.explain) throw new CommandError('NotImplemented', 'aggregate explain is not supported by the embedded server');
   const deadline = Deadline.of(cmd);
-  const docs = runPipeline(ctx, ctx.catalog.get(ctx.db, name), cmd.pipeline as Document[], deadline);
+  const modifiers = queryModifiers(cmd);
+  const coll = ctx.catalog.get(ctx.db, name);
+  if (!coll) checkModifiers(modifiers);
+  const docs = runPipeline(ctx, coll, cmd.pipeline as Document[], deadline, modifiers);
   return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
 };
 
 const count: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'count'));
   const query = docOption(cmd, 'query');
+  const modifiers = queryModifiers(cmd);
+  if (!coll) checkModifiers(modifiers);
   // With no filter this is estimatedDocumentCount: the number of documents, no scan.
-  let n = coll ? coll.count(query, Deadline.of(cmd)) : 0;
+  let n = coll ? coll.count(query, Deadline.of(cmd), modifiers) : 0;
   n = Math.max(0, n - (intOption(cmd, 'skip') ?? 0));
   const limit = intOption(cmd, 'limit');
   if (limit) n = Math.min(n, Math.abs(limit));
@@ -286,14 +341,27 @@ const count: CommandHandler = (cmd, ctx) => {
 const distinct: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'distinct'));
   if (typeof cmd.key !== 'string') throw new CommandError('TypeMismatch', "'key' must be a string");
+  // MongoDB 7.0's distinct has no hint (added in 7.1): its parser rejects the unknown field.
+  if (cmd.hint !== undefined) throw new CommandError('Location40415', "BSON field 'distinct.hint' is an unknown field.");
   const deadline = Deadline.of(cmd);
+  const modifiers = queryModifiers(cmd);
+  const own = checkModifiers(modifiers);
+  // The command's collation (`simple` included) wins over the collection's default.
+  const collation = modifiers.collation !== undefined || coll?.collation === undefined ? own : parseCollation(coll.collation);
   const seen = new Map<string, unknown>();
-  for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline) ?? []) {
+  for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline, modifiers) ?? []) {
     deadline.tick();
     for (const v of valuesAtPath(doc, cmd.key)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
   }
-  return { values: [...seen.values()] };
+  const values = [...seen.values()];
+  return { values: collation ? distinctUnder(values, collation) : values };
 };
+
+/** One value per class of values equal under the collation (the first met), in the collation's order. */
+function distinctUnder(values: unknown[], collation: Collation): unknown[] {
+  const sorted = [...values].sort(collation.compare);
+  return sorted.filter((v, i) => i === 0 || collation.compare(sorted[i - 1], v) !== 0);
+}
 
 // ---------------------------------------------------------------- explain
 
@@ -338,7 +406,9 @@ const explain: CommandHandler = (cmd, ctx) => {
     name = collectionName(inner, 'count');
     const query = docOption(inner, 'query');
     const coll = ctx.catalog.get(ctx.db, name);
-    const counted = coll?.countWithPlan(query, deadline);
+    const modifiers = queryModifiers(inner);
+    if (!coll) checkModifiers(modifiers);
+    const counted = coll?.countWithPlan(query, deadline, modifiers);
     outcome = counted;
     nReturned = 0;
     stages = { stage: 'COUNT', nCounted: counted?.total ?? 0, inputStage: scanStages(counted?.plan ?? EOF_PLAN, counted, query) };

@@ -26,11 +26,14 @@ export interface IndexSpec {
   hidden?: boolean;
   /** Other options MongoDB keeps without acting on them here (`background`, `storageEngine`...), echoed by listIndexes. */
   options?: Document;
+  /** The index's collation (full specification): its strings are ordered, and unique, under it. */
+  collation?: Document;
 }
 
 /** One logical change to stored data. */
 export type Mutation =
-  | { op: 'createCollection'; db: string; coll: string }
+  /** `collation`: the collection's default collation (full specification), when not simple. */
+  | { op: 'createCollection'; db: string; coll: string; collation?: Document }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }
