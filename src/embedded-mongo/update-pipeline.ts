@@ -43,12 +43,22 @@ export function validatePipeline(stages: unknown[]): asserts stages is Document[
 }
 
 /**
- * The variables a pipeline sees: the command's `let` and the statement's `c` (constants), which
- * MongoDB 5.0+ both accepts; `c` wins on a clash, as the statement is the narrower scope.
+ * The values of `let` variables (or of a statement's `c` constants): MongoDB evaluates each as an
+ * expression, once, without a document (`{$literal: '$x'}` is the string `$x`, `$$NOW` a date);
+ * mingo takes variables as finished values, so they are evaluated here first.
  */
-export function pipelineVariables(letVars: Document | undefined, constants: unknown): Document | undefined {
-  if (!isPlainObject(constants)) return letVars;
-  return letVars ? { ...letVars, ...constants } : constants;
+export function evaluateVariables(vars: Document): Document {
+  const out = new Aggregator([{ $replaceWith: vars }], QUERY_OPTIONS).run([{}])[0] as Document | undefined;
+  return out ?? {};
+}
+
+/**
+ * The variables a pipeline sees: the command's evaluated `let` and the statement's `c`
+ * (constants), which MongoDB 5.0+ both accepts; `c` wins on a clash, as the narrower scope.
+ */
+export function pipelineVariables(letValues: Document | undefined, constants: unknown): Document | undefined {
+  if (!isPlainObject(constants)) return letValues;
+  return { ...letValues, ...evaluateVariables(constants) };
 }
 
 /**

@@ -162,7 +162,10 @@ function refuseDollarPaths(ops: Document, inserting: boolean): void {
     const path = Object.keys(fields as Document).find(dollarPath);
     if (path !== undefined) {
       const field = path.split('.')[0];
-      throw new CommandError('DollarPrefixedFieldName', `The dollar ($) prefixed field '${field}' in '${path}' is not valid for storage.`);
+      throw new CommandError(
+        'DollarPrefixedFieldName',
+        `The dollar ($) prefixed field '${field}' in '${path}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+      );
     }
   }
 }

@@ -6,7 +6,7 @@ import { Deadline } from '../deadline';
 import { compileProjection } from '../projection';
 import { queryModifiers, type QueryModifiers } from '../query-options';
 import { applySimpleUpdate, applyUpdate, checkIdField, upsertSeed, validateUpdate, withId, type UpdateSpec } from '../update';
-import { pipelineVariables } from '../update-pipeline';
+import { evaluateVariables, pipelineVariables } from '../update-pipeline';
 import { isPlainObject } from '../values';
 import type { Collection } from '../catalog';
 import { collectionName, docOption, type CommandHandler } from './context';
@@ -91,19 +91,22 @@ const update: CommandHandler = (cmd, ctx) => {
   const upserted: Document[] = [];
   const list = statements(cmd, 'updates');
   refuseSort(list);
+  // `let` evaluated once per command, and only for pipeline updates (the filter reads the raw `let`).
+  const letValues = isPlainObject(cmd.let) && list.some((s) => Array.isArray(s.u)) ? evaluateVariables(cmd.let) : undefined;
   const writeErrors = eachStatement(cmd, list, deadline, (s, index) => {
     const filter = docOption(s, 'q');
     validateUpdate(s.u);
     const u = s.u;
     const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
     const modifiers = queryModifiers(s, cmd);
-    const variables = Array.isArray(u) ? pipelineVariables(modifiers.variables, s.c) : undefined;
+    const variables = Array.isArray(u) ? pipelineVariables(letValues, s.c) : undefined;
     // All matches are found before the first write, so an update never meets its own results.
     const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline, modifiers) ?? [];
     // Only an upsert creates a missing collection, as in MongoDB.
     const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
       if (!coll) break;
+      deadline.tick();
       const next = updated(old, u, filter, arrayFilters, variables);
       n++;
       if (!next.changed) continue;
@@ -161,7 +164,7 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   validateUpdate(cmd.update);
   const u = cmd.update;
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
-  const variables = Array.isArray(u) ? modifiers.variables : undefined;
+  const variables = Array.isArray(u) && modifiers.variables ? evaluateVariables(modifiers.variables) : undefined;
   if (old) {
     const next = updated(old, u, filter, arrayFilters, variables);
     if (next.changed) storeDoc(ctx, ctx.ensureCollection(name), next.doc, old, true);

@@ -94,6 +94,17 @@ describe('pipeline updates (MongoDB 4.2+: an update given as an array of stages)
     expect(await Item.findById('l').lean()).toEqual({ _id: 'l', v: 42 });
   });
 
+  test('let values are expressions evaluated once: $literal keeps a $-string, $rand gives a number (spec updateOne-let)', async () => {
+    await coll.insertMany([{ _id: 1 }, { _id: 2 }]);
+    const r = await coll.updateOne({ _id: 1 }, [{ $set: { x: '$$x', y: '$$y', r: '$$rand' } }], { let: { x: 'foo', y: { $literal: '$bar' }, rand: { $rand: {} } } });
+    expect([r.matchedCount, r.modifiedCount]).toEqual([1, 1]);
+    const doc = await coll.findOne({ _id: 1 });
+    expect(doc).toMatchObject({ _id: 1, x: 'foo', y: '$bar' });
+    expect(typeof doc?.r).toBe('number');
+    const fam = await coll.findOneAndUpdate({ _id: 2 }, [{ $set: { z: '$$z' } }], { let: { z: { $concat: ['a', 'b'] } }, returnDocument: 'after' });
+    expect(fam).toEqual({ _id: 2, z: 'ab' });
+  });
+
   test('findOneAndUpdate with a pipeline returns the new document, and upserts from the query equalities', async () => {
     await coll.insertOne({ _id: 1, n: 1 });
     const after = await coll.findOneAndUpdate({ _id: 1 } as Document, [{ $set: { n: { $add: ['$n', '$$step'] } } }], { let: { step: 4 }, returnDocument: 'after' });
@@ -315,6 +326,17 @@ describe('field names with dots and dollars (MongoDB 5.0+)', () => {
 
     await Item.create({ _id: 'd', meta: { $ref: 'x' } });
     expect(await Item.findById('d').lean()).toEqual({ _id: 'd', meta: { $ref: 'x' } });
+  });
+
+  test('an operator update may write a top-level $-prefixed field only into the document an upsert inserts (52 otherwise)', async () => {
+    const r = await coll.updateOne({ date: '2021-07-07' }, { $set: { phone: 25, $hotel: 320 } }, { upsert: true });
+    expect(r.upsertedCount).toBe(1);
+    expect(await coll.findOne({ date: '2021-07-07' }, { projection: { _id: 0 } })).toEqual({ date: '2021-07-07', phone: 25, $hotel: 320 });
+    const err = await serverError(coll.updateOne({ date: '2021-07-07' }, { $set: { $hotel: 1 } }, { upsert: true }));
+    expect(err.code).toBe(52);
+    expect(err.message).toContain("The dollar ($) prefixed field '$hotel' in '$hotel' is not allowed in the context of an update's replacement document.");
+    const replacement = await serverError(coll.replaceOne({ date: '2021-07-07' }, { a: 1, $b: 2 }));
+    expect(replacement.code).toBe(52);
   });
 
   test('a $-prefixed field inside _id is refused with DollarPrefixedFieldName (52)', async () => {
