@@ -33,9 +33,11 @@ export const Codes = {
   PathNotViable: 28,
   ConflictingUpdateOperators: 40,
   DollarPrefixedFieldName: 52,
+  EmptyFieldName: 56,
   Location40323: 40323,
   Location40324: 40324,
   Location40415: 40415,
+  Location17276: 17276,
   InternalError: 1,
 } as const;
 

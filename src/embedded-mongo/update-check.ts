@@ -63,9 +63,21 @@ function conflict(path: string, at: string): CommandError {
   return new CommandError('ConflictingUpdateOperators', `Updating the path '${path}' would create a conflict at '${at}'`);
 }
 
+/** Whether a `$currentDate` argument is one MongoDB takes: a boolean, `{$type: 'date'}` or `{$type: 'timestamp'}`. */
+export function isCurrentDateSpec(value: unknown): boolean {
+  if (typeof value === 'boolean') return true;
+  return isPlainObject(value) && Object.keys(value).length === 1 && (value.$type === 'date' || value.$type === 'timestamp');
+}
+
 /** MongoDB's parse-time checks of one operator's argument. */
 function checkArgument(op: string, path: string, value: unknown): void {
   if (path === '') throw new CommandError('BadValue', 'An empty update path is not valid.');
+  if (path.startsWith('.') || path.endsWith('.') || path.includes('..')) {
+    throw new CommandError('EmptyFieldName', `The update path '${path}' contains an empty field name, which is not allowed.`);
+  }
+  if (op === '$currentDate' && !isCurrentDateSpec(value)) {
+    throw new CommandError('BadValue', `${path} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+  }
   if ((op === '$inc' || op === '$mul') && !isNumeric(value)) {
     throw new CommandError('TypeMismatch', `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${formatValue(value)}}`);
   }

@@ -6,6 +6,7 @@
  */
 import type { Document } from 'bson';
 import { Aggregator, ProcessingMode } from 'mingo';
+import { MingoError } from 'mingo/util';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
 import { isPlainObject, keyOf } from './values';
@@ -62,13 +63,28 @@ export function pipelineVariables(letValues: Document | undefined, constants: un
 }
 
 /**
+ * Runs the stages over `doc`. mingo's refusals are bad input, never an internal error: an
+ * undefined `$$variable` is MongoDB's 17276, anything else BadValue with mingo's message.
+ */
+function run(stages: Document[], options: object, doc: Document): Document | undefined {
+  try {
+    return new Aggregator(stages, options).run([doc])[0] as Document | undefined;
+  } catch (err) {
+    if (!(err instanceof MingoError)) throw err;
+    const undefinedVariable = /^Use of undefined variable: (\S+)$/.exec(err.message);
+    if (undefinedVariable) throw new CommandError('Location17276', `Use of undefined variable: ${undefinedVariable[1]}`);
+    throw new CommandError('BadValue', err.message);
+  }
+}
+
+/**
  * The new version of `doc` after the pipeline `stages`. `_id` may not change (ImmutableField, 66);
  * a pipeline that drops it keeps the old one, as MongoDB does. `doc` is not modified.
  */
 export function applyPipeline(doc: Document, stages: Document[], variables: Document | undefined): Document {
   if (stages.length === 0) return doc;
   const options = { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) };
-  const out = new Aggregator(stages, options).run([doc])[0] as Document | undefined;
+  const out = run(stages, options, doc);
   if (!isPlainObject(out)) throw new CommandError('BadValue', 'The update pipeline must produce a document');
   if (out._id === undefined) return doc._id === undefined ? out : { _id: doc._id, ...out };
   if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {

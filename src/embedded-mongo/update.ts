@@ -5,8 +5,9 @@
  * type checks (update-check.ts), `$set` of an unchanged `_id`, `$pull` with a query on the
  * elements (`{$or: ...}`), and pipeline updates (update-pipeline.ts).
  */
-import { BSON, Long, ObjectId, type Document } from 'bson';
+import { BSON, Long, ObjectId, Timestamp, type Document } from 'bson';
 import { Query } from 'mingo';
+import { MingoError } from 'mingo/util';
 import { updateOne, type Modifier } from 'mingo/updater';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
@@ -118,6 +119,9 @@ export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inse
   if (inserting && isPlainObject(ops.$set)) ops.$set = setDollarFields(copy, ops.$set);
   if (isPlainObject(ops.$inc)) ops.$inc = incLongs(copy, ops.$inc);
   if (isPlainObject(ops.$pull)) ops.$pull = pullMatching(copy, ops.$pull);
+  if (isPlainObject(ops.$push)) createPushTargets(copy, ops.$push);
+  if (isPlainObject(ops.$currentDate)) ops.$set = { ...(isPlainObject(ops.$set) ? ops.$set : {}), ...currentDates(ops.$currentDate) };
+  delete ops.$currentDate;
   for (const k of Object.keys(ops)) {
     if (isPlainObject(ops[k]) && Object.keys(ops[k] as Document).length === 0) delete ops[k];
   }
@@ -125,7 +129,11 @@ export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inse
     const docs = [copy];
     // The seed of an upsert need not satisfy the filter's operators, so match it with {}.
     const condition = inserting ? {} : filter;
-    updateOne(docs, condition, forMingo(copy, ops, condition, arrayFilters) as Modifier<Document>, { arrayFilters, cloneMode: 'deep' }, QUERY_OPTIONS);
+    try {
+      updateOne(docs, condition, forMingo(copy, ops, condition, arrayFilters) as Modifier<Document>, { arrayFilters, cloneMode: 'deep' }, QUERY_OPTIONS);
+    } catch (err) {
+      throw err instanceof MingoError ? mingoUpdateError(err) : err;
+    }
     const out = docs[0];
     if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
       throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
@@ -145,6 +153,46 @@ function setId(doc: Document, set: Document): Document {
   if (doc._id === undefined) doc._id = deepCopy(id);
   else if (keyOf(id) !== keyOf(doc._id)) throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
   return rest;
+}
+
+/**
+ * A refusal by mingo's updater as MongoDB words it: the positional operator without its array in
+ * the query is BadValue (2), a change of `_id` ImmutableField (66); anything else mingo refuses
+ * in an update is bad input too (BadValue with mingo's message), never an internal error.
+ */
+function mingoUpdateError(err: Error): CommandError {
+  if (err.message.includes("for '.$' as part of the query document")) {
+    return new CommandError('BadValue', 'The positional operator did not find the match needed from the query.');
+  }
+  if (err.message.includes("immutable field '_id'")) {
+    return new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  return new CommandError('BadValue', err.message);
+}
+
+/**
+ * `$currentDate` as `$set`s: mingo writes a number for `{$type: 'timestamp'}`, MongoDB a BSON
+ * Timestamp (seconds, and an increment); a boolean or `{$type: 'date'}` is the current Date.
+ */
+function currentDates(spec: Document): Document {
+  const now = new Date();
+  const set: Document = {};
+  for (const [path, type] of Object.entries(spec)) {
+    set[path] = isPlainObject(type) && type.$type === 'timestamp' ? new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }) : now;
+  }
+  return set;
+}
+
+/**
+ * A `$push` with modifiers (`$each` with `$sort`/`$slice`/`$position`) onto a missing field:
+ * mingo stores `$each` as it is, MongoDB applies the modifiers to it. Starting from an empty
+ * array makes mingo apply them. Plain paths only (positional ones are mingo's as before).
+ */
+function createPushTargets(doc: Document, push: Document): void {
+  for (const [path, spec] of Object.entries(push)) {
+    if (path.includes('$') || !isPlainObject(spec) || !('$each' in spec)) continue;
+    if (getPath(doc, path) === undefined) setPath(doc, path, []);
+  }
 }
 
 /** Whether a path's first part is a `$`-prefixed field name (`$hotel`, `$hotel.x`). */

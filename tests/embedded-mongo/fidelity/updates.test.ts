@@ -171,6 +171,12 @@ describe('pipeline updates (MongoDB 4.2+: an update given as an array of stages)
     expect((await serverError(coll.updateOne({ _id: 1 } as Document, [{ $nosuch: {} }]))).code).toBe(40324);
   });
 
+  test('an undefined variable in an update pipeline is 17276', async () => {
+    await coll.insertOne({ _id: 1 });
+    const err = await serverError(coll.updateOne({ _id: 1 }, [{ $set: { x: '$$nope' } }]));
+    expect([err.code, err.message]).toEqual([17276, 'Use of undefined variable: nope']);
+  });
+
   test('an empty pipeline is a no-op; a pipeline element that is not a document is refused (raw command)', async () => {
     await coll.insertOne({ _id: 1, a: 1 });
     expect(await raw.command({ update: 'raw_items', updates: [{ q: { _id: 1 }, u: [] }] })).toMatchObject({ n: 1, nModified: 0 });
@@ -223,6 +229,38 @@ describe('operator updates as MongoDB applies them', () => {
     await items.insertOne({ _id: 'p', lines: [{ sku: 'x', qty: 1, note: '' }] });
     await Item.updateOne({ _id: 'p', 'lines.sku': 'x' }, { $set: { 'lines.$.qty': 2, 'lines.$.note': 'more' } });
     expect(await Item.findById('p').lean()).toEqual({ _id: 'p', lines: [{ sku: 'x', qty: 2, note: 'more' }] });
+  });
+
+  test('one arrayFilters identifier on sibling paths updates every element it selects, both fields', async () => {
+    await coll.insertOne({ _id: 1, arr: [{ a: 0, b: 0 }, { a: 1, b: 1 }, { a: 0, b: 5 }] });
+    await coll.updateOne({ _id: 1 }, { $set: { 'arr.$[e].a': 9, 'arr.$[e].b': 8 } }, { arrayFilters: [{ 'e.a': 0 }] });
+    expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, arr: [{ a: 9, b: 8 }, { a: 1, b: 1 }, { a: 9, b: 8 }] });
+  });
+
+  test('the positional operator without its array in the query is BadValue (2)', async () => {
+    await coll.insertOne({ _id: 1, arr: [1, 2] });
+    const err = await serverError(coll.updateOne({ _id: 1 }, { $set: { 'arr.$': 5 } }));
+    expect([err.code, err.message]).toEqual([2, 'The positional operator did not find the match needed from the query.']);
+  });
+
+  test('$push with $each/$sort/$slice onto a missing field applies the modifiers; $currentDate {$type: timestamp} stores a Timestamp', async () => {
+    await coll.insertOne({ _id: 1 });
+    await coll.updateOne({ _id: 1 }, { $push: { l: { $each: [3, 1, 2], $sort: 1, $slice: 2 } }, $currentDate: { t: { $type: 'timestamp' }, d: true } } as Document);
+    const doc = await coll.findOne({ _id: 1 });
+    expect(doc?.l).toEqual([1, 2]);
+    expect(doc?.t?._bsontype).toBe('Timestamp');
+    expect(doc?.d).toBeInstanceOf(Date);
+
+    await items.insertOne({ _id: 'pu' });
+    await Item.updateOne({ _id: 'pu' }, { $push: { scores: { $each: [5, 9, 7], $sort: -1, $slice: 2 } } });
+    expect(await Item.findById('pu').lean()).toEqual({ _id: 'pu', scores: [9, 7] });
+  });
+
+  test('an empty field name in a path is EmptyFieldName (56); $unset of _id is ImmutableField (66)', async () => {
+    await coll.insertOne({ _id: 1, a: { b: 1 } });
+    const empty = await serverError(coll.updateOne({ _id: 1 }, { $set: { 'a..b': 1 } }));
+    expect([empty.code, empty.message]).toEqual([56, "The update path 'a..b' contains an empty field name, which is not allowed."]);
+    expect((await serverError(coll.updateOne({ _id: 1 }, { $unset: { _id: '' } }))).code).toBe(66);
   });
 
   test('$pull with $or removes the matching elements; operators on plain values remove matching values', async () => {
