@@ -9,7 +9,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import { MingoError } from 'mingo/util';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
-import { isPlainObject, keyOf } from './values';
+import { exceedsDepth, isPlainObject, keyOf, MAX_STORED_DEPTH } from './values';
 
 /** The stages MongoDB 7.0 runs inside an update pipeline (isAllowedWithinUpdatePipeline). */
 const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
@@ -49,6 +49,7 @@ export function validatePipeline(stages: unknown[]): asserts stages is Document[
  * mingo takes variables as finished values, so they are evaluated here first.
  */
 export function evaluateVariables(vars: Document): Document {
+  if (exceedsDepth(vars)) throw new CommandError('Overflow', `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`);
   const out = new Aggregator([{ $replaceWith: vars }], QUERY_OPTIONS).run([{}])[0] as Document | undefined;
   return out ?? {};
 }

@@ -101,18 +101,37 @@ function dollarField(value: unknown, depth: number): string | undefined {
  */
 export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inserting: boolean, arrayFilters?: Document[], variables?: Document): Document {
   if (Array.isArray(u)) return applyPipeline(doc, u, variables);
-  if (!isOperatorUpdate(u)) {
-    if (u._id !== undefined && doc._id !== undefined && keyOf(u._id) !== keyOf(doc._id)) {
-      throw new CommandError('ImmutableField', "After applying the update, the (immutable) field '_id' was found to have been altered");
-    }
-    const { _id: _ignored, ...rest } = u;
-    return { _id: doc._id ?? u._id, ...deepCopy(rest) };
+  if (!isOperatorUpdate(u)) return replaced(doc, u);
+  const copy = deepCopy(doc);
+  const ops = asMongoErrors(() => applyDirectly(copy, u, inserting));
+  if (Object.keys(ops).length === 0) return copy;
+  // The seed of an upsert need not satisfy the filter's operators, so match it with {}.
+  const out = asMongoErrors(() => applyWithMingo(copy, ops, inserting ? {} : filter, arrayFilters));
+  if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
+    throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
   }
+  return out;
+}
+
+/** `doc` replaced by the replacement document `u`, keeping its `_id`. */
+function replaced(doc: Document, u: Document): Document {
+  if (u._id !== undefined && doc._id !== undefined && keyOf(u._id) !== keyOf(doc._id)) {
+    throw new CommandError('ImmutableField', "After applying the update, the (immutable) field '_id' was found to have been altered");
+  }
+  const { _id: _ignored, ...rest } = u;
+  return { _id: doc._id ?? u._id, ...deepCopy(rest) };
+}
+
+/**
+ * Checks the operator update `u` against `copy` (MongoDB's apply-time errors) and performs on
+ * `copy` the parts mingo lacks or gets wrong; returns the operators left for mingo (empty ones
+ * dropped). `$setOnInsert` becomes part of `$set` when inserting and is dropped otherwise.
+ */
+function applyDirectly(copy: Document, u: Document, inserting: boolean): Document {
   const ops: Document = { ...u };
   const setOnInsert: unknown = ops.$setOnInsert;
   delete ops.$setOnInsert;
   if (inserting && isPlainObject(setOnInsert)) ops.$set = { ...setOnInsert, ...(isPlainObject(ops.$set) ? ops.$set : {}) };
-  const copy = deepCopy(doc);
   checkApplicable(copy, ops);
   if (isPlainObject(ops.$set) && '_id' in ops.$set) ops.$set = setId(copy, ops.$set);
   refuseDollarPaths(ops, inserting);
@@ -125,22 +144,23 @@ export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inse
   for (const k of Object.keys(ops)) {
     if (isPlainObject(ops[k]) && Object.keys(ops[k] as Document).length === 0) delete ops[k];
   }
-  if (Object.keys(ops).length > 0) {
-    const docs = [copy];
-    // The seed of an upsert need not satisfy the filter's operators, so match it with {}.
-    const condition = inserting ? {} : filter;
-    try {
-      updateOne(docs, condition, forMingo(copy, ops, condition, arrayFilters) as Modifier<Document>, { arrayFilters, cloneMode: 'deep' }, QUERY_OPTIONS);
-    } catch (err) {
-      throw err instanceof MingoError ? mingoUpdateError(err) : err;
-    }
-    const out = docs[0];
-    if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
-      throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
-    }
-    return out;
+  return ops;
+}
+
+/** `copy` after mingo's update operators `ops`. */
+function applyWithMingo(copy: Document, ops: Document, condition: Document, arrayFilters: Document[] | undefined): Document {
+  const docs = [copy];
+  updateOne(docs, condition, forMingo(copy, ops, condition, arrayFilters) as Modifier<Document>, { arrayFilters, cloneMode: 'deep' }, QUERY_OPTIONS);
+  return docs[0];
+}
+
+/** Runs `fn`, turning a refusal by mingo into MongoDB's error (mingoUpdateError). */
+function asMongoErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw err instanceof MingoError ? mingoUpdateError(err) : err;
   }
-  return copy;
 }
 
 /**

@@ -281,6 +281,9 @@ describe('operator updates as MongoDB applies them', () => {
     // Refused at parse time: also when nothing matches.
     const none = await serverError(items.updateOne({ _id: 'nothing' }, { $foo: { a: 1 } } as Document));
     expect(none.code).toBe(9);
+    // The first field decides the form: after an operator, a plain field is an unknown modifier.
+    const mixed = await serverError(coll.updateOne({ _id: 1 }, { $set: { a: 1 }, b: 2 } as Document));
+    expect([mixed.code, mixed.message]).toEqual([9, 'Unknown modifier: b. Expected a valid update modifier or pipeline-style update specified as an array']);
   });
 
   test('two operators on one path, or a path and its parent, are ConflictingUpdateOperators (40)', async () => {
