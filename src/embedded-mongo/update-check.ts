@@ -131,8 +131,9 @@ function checkConflicts(u: Document): void {
 
 /**
  * The errors MongoDB raises applying `u` to `doc` where mingo would leave the field alone:
- * `$inc`/`$mul` of a non-number (TypeMismatch, 14), `$push`/`$addToSet`/`$pull`/`$pullAll` on a
- * non-array (BadValue, 2), `$pop` on a non-array (14). Checked for plain paths (no positional
+ * `$inc`/`$mul` of a non-number (TypeMismatch, 14), `$bit` of a non-integer (BadValue, 2),
+ * `$push`/`$addToSet`/`$pull`/`$pullAll` on a non-array (BadValue, 2), `$pop` on a non-array (14),
+ * a path that cannot be created (PathNotViable, 28). Checked for plain paths (no positional
  * `$`); a missing field is no error.
  */
 export function checkApplicable(doc: Document, u: Document): void {
@@ -140,7 +141,7 @@ export function checkApplicable(doc: Document, u: Document): void {
     for (const [path, value] of Object.entries(fields as Document)) {
       if (path.includes('$')) continue;
       if (CREATING_OPS.has(op)) checkViable(doc, op === '$rename' ? (value as string) : path);
-      if (!ARRAY_OPS.has(op) && op !== '$inc' && op !== '$mul') continue;
+      if (!ARRAY_OPS.has(op) && op !== '$inc' && op !== '$mul' && op !== '$bit') continue;
       const current = getPath(doc, path);
       if (current === undefined) continue;
       const error = applicationError(op, path, current, doc._id);
@@ -181,6 +182,10 @@ function applicationError(op: string, path: string, current: unknown, id: unknow
   if (op === '$inc' || op === '$mul') {
     if (isNumeric(current)) return undefined;
     return new CommandError('TypeMismatch', `Cannot apply ${op} to a value of non-numeric type. {_id: ${formatValue(id)}} has the field '${field}' of non-numeric type ${type}`);
+  }
+  if (op === '$bit') {
+    if ((typeof current === 'number' && Number.isInteger(current)) || type === 'long' || type === 'int') return undefined;
+    return new CommandError('BadValue', `Cannot apply $bit to a value of non-integral type.{_id: ${formatValue(id)}} has the field ${field} of non-integral type ${type}`);
   }
   if (Array.isArray(current)) return undefined;
   if (op === '$push') return new CommandError('BadValue', `The field '${field}' must be an array but is of type ${type} in document {_id: ${formatValue(id)}}`);

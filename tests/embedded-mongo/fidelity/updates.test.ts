@@ -333,6 +333,11 @@ describe('operator updates as MongoDB applies them', () => {
       const err = await serverError(coll.updateOne({ _id: 1 }, update));
       expect([err.code, err.message]).toEqual([code, message]);
     }
+    await coll.updateOne({ _id: 1 }, { $set: { s: 'x' } });
+    const bit = await serverError(coll.updateOne({ _id: 1 }, { $bit: { s: { and: 1 } } }));
+    expect(bit.code).toBe(2);
+    expect(bit.message).toContain('Cannot apply $bit to a value of non-integral type');
+    await coll.updateOne({ _id: 1 }, { $unset: { s: '' } });
     // Removing from a path that is not there is no error.
     const r = await coll.updateOne({ _id: 1 }, { $unset: { 'n.b': '' }, $pull: { missing: 1 } } as Document);
     expect([r.matchedCount, r.modifiedCount]).toEqual([1, 0]);
