@@ -42,6 +42,15 @@ export const Codes = {
   OutOfDiskSpace: 14031,
   Location17419: 17419,
   Location17420: 17420,
+  // Update parsing and application (update-check.ts, update-pipeline.ts).
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
+  DollarPrefixedFieldName: 52,
+  EmptyFieldName: 56,
+  Location40323: 40323,
+  Location40324: 40324,
+  Location40415: 40415,
+  Location17276: 17276,
   InternalError: 1,
 } as const;
 

@@ -4,7 +4,9 @@ import { SERIALIZE_OPTIONS } from '../bson-options';
 import { Codes, CommandError } from '../errors';
 import { Deadline } from '../deadline';
 import { compileProjection } from '../projection';
-import { applySimpleUpdate, applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
+import { queryModifiers, type QueryModifiers } from '../query-options';
+import { applySimpleUpdate, applyUpdate, checkIdField, upsertSeed, validateUpdate, withId, type UpdateSpec } from '../update';
+import { evaluateVariables, pipelineVariables } from '../update-pipeline';
 import { isPlainObject } from '../values';
 import type { Collection } from '../catalog';
 import { collectionName, docOption, type CommandHandler } from './context';
@@ -47,6 +49,7 @@ const insert: CommandHandler = (cmd, ctx) => {
   const coll = ctx.ensureCollection(name);
   let n = 0;
   const writeErrors = eachStatement(cmd, docs, deadline, (doc) => {
+    checkIdField(doc._id);
     insertDoc(ctx, coll, withId(doc));
     n++;
   });
@@ -62,12 +65,22 @@ function sameDoc(a: Document, b: Document): boolean {
  * it differs. Simple updates (`$set`/`$unset`/`$inc` of top-level fields) are applied directly;
  * the rest through mingo, then compared byte for byte.
  */
-function updated(old: Document, u: Document, filter: Document, arrayFilters: Document[] | undefined): { doc: Document; changed: boolean } {
-  const simple = arrayFilters ? undefined : applySimpleUpdate(old, u);
-  const next = simple ? simple.doc : applyUpdate(old, u, filter, false, arrayFilters);
+function updated(old: Document, u: UpdateSpec, filter: Document, arrayFilters: Document[] | undefined, variables?: Document): { doc: Document; changed: boolean } {
+  const simple = arrayFilters || Array.isArray(u) ? undefined : applySimpleUpdate(old, u);
+  const next = simple ? simple.doc : applyUpdate(old, u, filter, false, arrayFilters, variables);
   // Checked before the comparison, which serialises (recursively) what may be too deep.
   checkStorable(next, 'update');
   return { doc: next, changed: simple ? simple.changed : !sameDoc(old, next) };
+}
+
+/**
+ * The server reports MongoDB 7.0, whose update statements have no `sort` (added in 8.0): like
+ * 7.0, the whole command is refused while parsing (40415), before any statement runs.
+ */
+function refuseSort(list: Document[]): void {
+  for (const s of list) {
+    if (s.sort !== undefined) throw new CommandError('Location40415', "BSON field 'update.updates.sort' is an unknown field.");
+  }
 }
 
 const update: CommandHandler = (cmd, ctx) => {
@@ -76,25 +89,32 @@ const update: CommandHandler = (cmd, ctx) => {
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = eachStatement(cmd, statements(cmd, 'updates'), deadline, (s, index) => {
+  const list = statements(cmd, 'updates');
+  refuseSort(list);
+  // `let` evaluated once per command, and only for pipeline updates (the filter reads the raw `let`).
+  const letValues = isPlainObject(cmd.let) && list.some((s) => Array.isArray(s.u)) ? evaluateVariables(cmd.let) : undefined;
+  const writeErrors = eachStatement(cmd, list, deadline, (s, index) => {
     const filter = docOption(s, 'q');
     validateUpdate(s.u);
     const u = s.u;
     const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
+    const modifiers = queryModifiers(s, cmd);
+    const variables = Array.isArray(u) ? pipelineVariables(letValues, s.c) : undefined;
     // All matches are found before the first write, so an update never meets its own results.
-    const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline) ?? [];
+    const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline, modifiers) ?? [];
     // Only an upsert creates a missing collection, as in MongoDB.
     const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
       if (!coll) break;
-      const next = updated(old, u, filter, arrayFilters);
+      deadline.tick();
+      const next = updated(old, u, filter, arrayFilters, variables);
       n++;
       if (!next.changed) continue;
       storeDoc(ctx, coll, next.doc, old, true);
       nModified++;
     }
     if (matches.length === 0 && coll) {
-      const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
+      const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters, variables));
       insertDoc(ctx, coll, doc, 'upsert');
       n++;
       upserted.push({ index, _id: doc._id });
@@ -113,7 +133,7 @@ const del: CommandHandler = (cmd, ctx) => {
   const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), deadline, (s) => {
     if (s.limit !== 0 && s.limit !== 1 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
     if (!coll) return;
-    const matches = coll.match(docOption(s, 'q'), s.limit === 1 ? 1 : 0, deadline);
+    const matches = coll.match(docOption(s, 'q'), s.limit === 1 ? 1 : 0, deadline, queryModifiers(s, cmd));
     for (const doc of matches) deleteDoc(ctx, coll, doc);
     n += matches.length;
   });
@@ -121,9 +141,9 @@ const del: CommandHandler = (cmd, ctx) => {
 };
 
 /** The document findAndModify acts on: the first match in `sort` order. */
-function target(coll: Collection | undefined, cmd: Document, filter: Document, deadline: Deadline): Document | undefined {
+function target(coll: Collection | undefined, cmd: Document, filter: Document, deadline: Deadline, modifiers: QueryModifiers): Document | undefined {
   if (!coll) return undefined;
-  return coll.query(filter, { sort: docOption(cmd, 'sort'), limit: 1, deadline }).docs[0];
+  return coll.query(filter, { ...modifiers, sort: docOption(cmd, 'sort'), limit: 1, deadline }).docs[0];
 }
 
 /** findAndModify: one document, atomically found and changed; errors are top-level. */
@@ -133,7 +153,8 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   const deadline = Deadline.of(cmd);
   const projector = compileProjection(docOption(cmd, 'fields'));
   const shape = (doc: Document | undefined): Document | null => (doc ? projector(doc) : null);
-  const old = target(ctx.catalog.get(ctx.db, name), cmd, filter, deadline);
+  const modifiers = queryModifiers(cmd);
+  const old = target(ctx.catalog.get(ctx.db, name), cmd, filter, deadline, modifiers);
 
   if (cmd.remove) {
     if (cmd.update !== undefined) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
@@ -143,13 +164,14 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   validateUpdate(cmd.update);
   const u = cmd.update;
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
+  const variables = Array.isArray(u) && modifiers.variables ? evaluateVariables(modifiers.variables) : undefined;
   if (old) {
-    const next = updated(old, u, filter, arrayFilters);
+    const next = updated(old, u, filter, arrayFilters, variables);
     if (next.changed) storeDoc(ctx, ctx.ensureCollection(name), next.doc, old, true);
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(cmd.new ? next.doc : old) };
   }
   if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
-  const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters));
+  const doc = withId(applyUpdate(upsertSeed(filter), u, filter, true, arrayFilters, variables));
   insertDoc(ctx, ctx.ensureCollection(name), doc, 'upsert');
   return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: cmd.new ? shape(doc) : null };
 };

@@ -1,0 +1,98 @@
+/**
+ * Updates given as an aggregation pipeline (`updateOne(q, [{$set: ...}])`, MongoDB 4.2+): the
+ * stages MongoDB 7.0 allows there, evaluated by mingo with the `let` variables (and an update
+ * statement's `c` constants), and MongoDB's refusals for everything else. Operator updates never
+ * come here, so they pay nothing for it.
+ */
+import type { Document } from 'bson';
+import { Aggregator, ProcessingMode } from 'mingo';
+import { MingoError } from 'mingo/util';
+import { CommandError } from './errors';
+import { QUERY_OPTIONS } from './mingo-options';
+import { exceedsDepth, isPlainObject, keyOf, MAX_STORED_DEPTH } from './values';
+
+/** The stages MongoDB 7.0 runs inside an update pipeline (isAllowedWithinUpdatePipeline). */
+const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** Stages MongoDB allows in an update but mingo does not evaluate: refused by name. */
+const UNSUPPORTED_UPDATE_STAGES = new Set(['$fill']);
+
+/** Other stages MongoDB knows: refused with 72 in an update; any other name is unknown (40324). */
+const OTHER_STAGES = new Set([
+  '$match', '$group', '$sort', '$limit', '$skip', '$lookup', '$unwind', '$count', '$facet', '$bucket', '$bucketAuto',
+  '$sortByCount', '$out', '$merge', '$sample', '$geoNear', '$graphLookup', '$redact', '$collStats', '$indexStats',
+  '$densify', '$setWindowFields', '$unionWith', '$documents', '$changeStream', '$currentOp', '$listSessions',
+  '$listLocalSessions', '$planCacheStats', '$search', '$searchMeta', '$listSearchIndexes', '$vectorSearch',
+]);
+
+/**
+ * Checks an update pipeline as MongoDB parses it: every element a one-field object naming a
+ * stage, and only stages allowed within an update (else InvalidOptions, 72, "$group is not
+ * allowed to be used within an update").
+ */
+export function validatePipeline(stages: unknown[]): asserts stages is Document[] {
+  for (const stage of stages) {
+    if (!isPlainObject(stage)) throw new CommandError('TypeMismatch', 'Each element of the \'pipeline\' array must be an object');
+    const names = Object.keys(stage);
+    if (names.length !== 1) throw new CommandError('Location40323', 'A pipeline stage specification object must contain exactly one field.');
+    const name = names[0];
+    if (UNSUPPORTED_UPDATE_STAGES.has(name)) throw new CommandError('NotImplemented', `${name} in an update pipeline is not supported by the embedded server`);
+    if (UPDATE_STAGES.has(name)) continue;
+    if (!OTHER_STAGES.has(name)) throw new CommandError('Location40324', `Unrecognized pipeline stage name: '${name}'`);
+    throw new CommandError('InvalidOptions', `${name} is not allowed to be used within an update`);
+  }
+}
+
+/**
+ * The values of `let` variables (or of a statement's `c` constants): MongoDB evaluates each as an
+ * expression, once, without a document (`{$literal: '$x'}` is the string `$x`, `$$NOW` a date);
+ * mingo takes variables as finished values, so they are evaluated here first.
+ */
+export function evaluateVariables(vars: Document): Document {
+  if (exceedsDepth(vars)) throw new CommandError('Overflow', `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`);
+  const out = new Aggregator([{ $replaceWith: vars }], QUERY_OPTIONS).run([{}])[0] as Document | undefined;
+  return out ?? {};
+}
+
+/**
+ * The variables a pipeline sees: the command's evaluated `let` and the statement's `c`
+ * (constants), which MongoDB 5.0+ both accepts; `c` wins on a clash, as the narrower scope.
+ */
+export function pipelineVariables(letValues: Document | undefined, constants: unknown): Document | undefined {
+  if (!isPlainObject(constants)) return letValues;
+  return { ...letValues, ...evaluateVariables(constants) };
+}
+
+/**
+ * Runs the stages over `doc`. mingo's refusals are bad input, never an internal error: an
+ * undefined `$$variable` is MongoDB's 17276, anything else BadValue with mingo's message.
+ */
+function run(stages: Document[], options: object, doc: Document): Document | undefined {
+  try {
+    return new Aggregator(stages, options).run([doc])[0] as Document | undefined;
+  } catch (err) {
+    if (!(err instanceof MingoError)) throw err;
+    const undefinedVariable = /^Use of undefined variable: (\S+)$/.exec(err.message);
+    if (undefinedVariable) throw new CommandError('Location17276', `Use of undefined variable: ${undefinedVariable[1]}`);
+    throw new CommandError('BadValue', err.message);
+  }
+}
+
+/**
+ * The new version of `doc` after the pipeline `stages`. `_id` may not change (ImmutableField, 66);
+ * a pipeline that drops it keeps the old one, as MongoDB does. `doc` is not modified.
+ */
+export function applyPipeline(doc: Document, stages: Document[], variables: Document | undefined): Document {
+  if (stages.length === 0) return doc;
+  const options = { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) };
+  const out = run(stages, options, doc);
+  if (!isPlainObject(out)) throw new CommandError('BadValue', 'The update pipeline must produce a document');
+  if (out._id === undefined) return doc._id === undefined ? out : { _id: doc._id, ...out };
+  if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
+    throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  // _id first, as MongoDB stores it.
+  if (Object.keys(out)[0] === '_id') return out;
+  const { _id, ...rest } = out;
+  return { _id, ...rest };
+}
