@@ -49,8 +49,6 @@ export const Codes = {
   EmptyFieldName: 56,
   Location40323: 40323,
   Location40324: 40324,
-  Location40415: 40415,
-  Location17276: 17276,
   InternalError: 1,
 } as const;
 
