@@ -12,6 +12,7 @@ import { CommandContext, runCommand, type CommandHandler } from './commands/cont
 import { crudCommands } from './commands/crud';
 import { ddlCommands } from './commands/ddl';
 import { readCommands } from './commands/reads';
+import { standaloneRefusal } from './commands/standalone';
 import type { CursorStore } from './cursors';
 import { errorReply } from './errors';
 import type { Persistence } from './storage/persistence';
@@ -40,6 +41,9 @@ export async function dispatch(state: ServerState, request: Request, connectionI
   } catch (err) {
     state.log('warn', `onCommand hook threw: ${String(err)}`);
   }
+  // A transaction is refused before anything runs, as on a standalone MongoDB (commands/standalone.ts).
+  const refused = standaloneRefusal(name.toLowerCase(), request.command);
+  if (refused) return errorReply(refused);
   const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
   // The handler, then its commit (or a read's wait for durability), rolled back on failure: commands/context.ts.
