@@ -1,5 +1,6 @@
 /** Errors that become `{ ok: 0, code, codeName, errmsg }` replies. */
 import type { Document } from 'bson';
+import { mongoErrorOf } from './input-errors';
 
 /** MongoDB error codes used by this server, with their code names. */
 export const Codes = {
@@ -21,6 +22,10 @@ export const Codes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   NotImplemented: 238,
+  DollarPrefixedFieldName: 52,
+  InvalidPipelineOperator: 168,
+  Location17276: 17276,
+  Location40324: 40324,
   DuplicateKey: 11000,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).
   Overflow: 15,
@@ -53,8 +58,11 @@ export function errorFields(err: unknown): Document {
   if (err instanceof CommandError) {
     return { errmsg: err.message, code: err.code, codeName: err.codeName, ...err.extra };
   }
-  // Anything else is a bug or a mingo rejection (unknown operator, bad argument): report it
-  // as a generic failure, like MongoDB's "Location" errors, instead of crashing.
+  // A mingo rejection of the input gets MongoDB's code for it (input-errors.ts).
+  const known = mongoErrorOf(err);
+  if (known) return errorFields(known);
+  // Anything else is a bug or a mingo rejection not translated yet: report it as a generic
+  // failure, like MongoDB's "Location" errors, instead of crashing.
   const message = err instanceof Error ? err.message : String(err);
   return { errmsg: message, code: 1, codeName: 'InternalError' };
 }

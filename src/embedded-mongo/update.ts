@@ -6,6 +6,7 @@
 import { BSON, Long, ObjectId, type Document } from 'bson';
 import { updateOne, type Modifier } from 'mingo/updater';
 import { CommandError } from './errors';
+import { checkUpdateOperators } from './input-errors';
 import { QUERY_OPTIONS } from './mingo-options';
 import { deepCopy, exceedsDepth, getPath, isPlainObject, keyOf, MAX_STORED_DEPTH, setPath } from './values';
 
@@ -34,6 +35,7 @@ export function validateUpdate(u: unknown): asserts u is Document {
   const keys = Object.keys(u);
   const ops = keys.filter((k) => k.startsWith('$')).length;
   if (ops > 0 && ops < keys.length) throw new CommandError('FailedToParse', 'update mixes operators and fields');
+  if (ops > 0) checkUpdateOperators(u);
   if (exceedsDepth(u, ops > 0 ? MAX_INPUT_DEPTH : MAX_STORED_DEPTH)) throw tooDeep();
   // A dotted path creates one level per part.
   for (const k of keys) {

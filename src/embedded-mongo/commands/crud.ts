@@ -3,6 +3,7 @@ import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
 import { Codes, CommandError } from '../errors';
 import { Deadline } from '../deadline';
+import { checkFilter } from '../input-errors';
 import { compileProjection } from '../projection';
 import { applySimpleUpdate, applyUpdate, upsertSeed, validateUpdate, withId } from '../update';
 import { isPlainObject } from '../values';
@@ -82,7 +83,9 @@ const update: CommandHandler = (cmd, ctx) => {
     const u = s.u;
     const arrayFilters = Array.isArray(s.arrayFilters) ? (s.arrayFilters as Document[]) : undefined;
     // All matches are found before the first write, so an update never meets its own results.
-    const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline) ?? [];
+    const existing = ctx.catalog.get(ctx.db, name);
+    if (!existing) checkFilter(filter);
+    const matches = existing?.match(filter, s.multi ? 0 : 1, deadline) ?? [];
     // Only an upsert creates a missing collection, as in MongoDB.
     const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
@@ -112,7 +115,10 @@ const del: CommandHandler = (cmd, ctx) => {
   let n = 0;
   const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), deadline, (s) => {
     if (s.limit !== 0 && s.limit !== 1 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
-    if (!coll) return;
+    if (!coll) {
+      checkFilter(docOption(s, 'q'));
+      return;
+    }
     const matches = coll.match(docOption(s, 'q'), s.limit === 1 ? 1 : 0, deadline);
     for (const doc of matches) deleteDoc(ctx, coll, doc);
     n += matches.length;
@@ -122,7 +128,10 @@ const del: CommandHandler = (cmd, ctx) => {
 
 /** The document findAndModify acts on: the first match in `sort` order. */
 function target(coll: Collection | undefined, cmd: Document, filter: Document, deadline: Deadline): Document | undefined {
-  if (!coll) return undefined;
+  if (!coll) {
+    checkFilter(filter);
+    return undefined;
+  }
   return coll.query(filter, { sort: docOption(cmd, 'sort'), limit: 1, deadline }).docs[0];
 }
 

@@ -5,6 +5,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
+import { checkFilter } from '../input-errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { compileProjection } from '../projection';
@@ -60,7 +61,10 @@ function findSpec(cmd: Document): FindSpec {
 
 /** Runs a find through the planner, then projects the page. */
 function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadline): { docs: Document[]; outcome?: QueryOutcome } {
-  if (!coll) return { docs: [] };
+  if (!coll) {
+    checkFilter(spec.filter);
+    return { docs: [] };
+  }
   const outcome = coll.query(spec.filter, { sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
   const projector = compileProjection(spec.projection);
   const docs = outcome.docs.map((doc) => {
@@ -117,6 +121,7 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
+  if (leadingMatch && !coll) checkFilter(docOption(first, '$match'));
   // countDocuments sends [$match, $group counting]: answered from the match count alone.
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
     return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline) : 0) ?? [];
@@ -275,6 +280,7 @@ const aggregate: CommandHandler = (cmd, ctx) => {
 const count: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'count'));
   const query = docOption(cmd, 'query');
+  if (!coll) checkFilter(query);
   // With no filter this is estimatedDocumentCount: the number of documents, no scan.
   let n = coll ? coll.count(query, Deadline.of(cmd)) : 0;
   n = Math.max(0, n - (intOption(cmd, 'skip') ?? 0));
@@ -288,6 +294,7 @@ const distinct: CommandHandler = (cmd, ctx) => {
   if (typeof cmd.key !== 'string') throw new CommandError('TypeMismatch', "'key' must be a string");
   const deadline = Deadline.of(cmd);
   const seen = new Map<string, unknown>();
+  if (!coll) checkFilter(docOption(cmd, 'query'));
   for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline) ?? []) {
     deadline.tick();
     for (const v of valuesAtPath(doc, cmd.key)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
