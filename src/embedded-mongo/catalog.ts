@@ -37,7 +37,7 @@ export class Catalog {
   *snapshot(): Generator<Mutation> {
     for (const [db, colls] of this.dbs) {
       for (const [coll, c] of colls) {
-        yield { op: 'createCollection', db, coll };
+        yield c.options ? { op: 'createCollection', db, coll, options: c.options } : { op: 'createCollection', db, coll };
         for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
         for (const doc of c.documents()) yield { op: 'put', db, coll, doc };
       }
@@ -69,8 +69,17 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
   switch (m.op) {
     case 'createCollection': {
       const undo = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
-      catalog.ensure(m.db, m.coll);
-      return undo;
+      const c = catalog.ensure(m.db, m.coll);
+      // With options it also sets them (create, collMod); state-setting, so replay is idempotent.
+      if (!m.options) return undo;
+      const before = c.options;
+      c.options = m.options;
+      return wantUndo
+        ? () => {
+            c.options = before;
+            undo?.();
+          }
+        : undefined;
     }
     case 'dropCollection': {
       const colls = catalog.dbs.get(m.db);

@@ -6,6 +6,7 @@ import { mongoErrorOf } from './input-errors';
 export const Codes = {
   BadValue: 2,
   NoSuchKey: 4,
+  Unauthorized: 13,
   FailedToParse: 9,
   TypeMismatch: 14,
   IllegalOperation: 20,
@@ -26,6 +27,8 @@ export const Codes = {
   InvalidPipelineOperator: 168,
   Location17276: 17276,
   Location40324: 40324,
+  Location40415: 40415,
+  DocumentValidationFailure: 121,
   DuplicateKey: 11000,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).
   Overflow: 15,

@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { ID_INDEX, type Collection } from '../catalog';
+import { collModOptions, createOptions } from '../collection-options';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
 import type { IndexSpec } from '../storage/persistence';
@@ -10,10 +11,22 @@ import { collectionName, docOption, type CommandHandler } from './context';
 
 const create: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'create');
+  const options = createOptions(cmd);
   if (ctx.catalog.get(ctx.db, name)) {
     throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   }
-  ctx.ensureCollection(name);
+  if (options) ctx.apply({ op: 'createCollection', db: ctx.db, coll: name, options });
+  else ctx.ensureCollection(name);
+  return {};
+};
+
+/** collMod: changes a collection's validation options (collection-options.ts); anything else is refused by name. */
+const collMod: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'collMod');
+  const coll = ctx.catalog.get(ctx.db, name);
+  const options = collModOptions(cmd, coll?.options);
+  if (!coll) throw new CommandError('NamespaceNotFound', `ns does not exist: ${ctx.db}.${name}`);
+  ctx.apply({ op: 'createCollection', db: ctx.db, coll: name, options });
   return {};
 };
 
@@ -35,10 +48,10 @@ const dropDatabase: CommandHandler = (_cmd, ctx) => {
 
 const listCollections: CommandHandler = (cmd, ctx) => {
   const colls = ctx.catalog.dbs.get(ctx.db) ?? new Map();
-  let infos: Document[] = [...colls.keys()].map((name: string) => ({
+  let infos: Document[] = [...colls.entries()].map(([name, c]: [string, Collection]) => ({
     name,
     type: 'collection',
-    options: {},
+    options: { ...c.options },
     info: { readOnly: false },
     idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
   }));
@@ -151,6 +164,7 @@ const dropIndexes: CommandHandler = (cmd, ctx) => {
 /** Collection and index commands, keyed by lower-case name. */
 export const ddlCommands: Record<string, CommandHandler> = {
   create,
+  collmod: collMod,
   drop,
   dropdatabase: dropDatabase,
   listcollections: listCollections,

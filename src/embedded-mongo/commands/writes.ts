@@ -7,6 +7,7 @@ import { SERIALIZE_OPTIONS } from '../bson-options';
 import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError, errorFields } from '../errors';
 import { checkIdField } from '../input-errors';
+import { checkValidation } from '../collection-options';
 import { exceedsDepth, formatValue, MAX_STORED_DEPTH } from '../values';
 import type { CommandContext } from './context';
 
@@ -86,6 +87,7 @@ export function storeDoc(ctx: CommandContext, coll: Collection, doc: Document, p
 }
 
 function storeChecked(ctx: CommandContext, coll: Collection, doc: Document, previous?: Document): void {
+  checkValidation(coll, doc, previous, ctx.bypassDocumentValidation);
   const violation = coll.uniqueViolation(doc, previous);
   if (violation) throw duplicateKeyError(coll, violation.spec.name, violation.spec.key, violation.keyValue);
   ctx.apply({ op: 'put', db: coll.db, coll: coll.name, doc });

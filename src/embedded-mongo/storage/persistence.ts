@@ -10,6 +10,7 @@
  * taken while later writes are still queued for the journal.
  */
 import type { Document } from 'bson';
+import type { CollectionOptions } from '../collection-options';
 
 /** An index definition as stored in the catalog and in the journal. */
 export interface IndexSpec {
@@ -22,7 +23,7 @@ export interface IndexSpec {
 
 /** One logical change to stored data. */
 export type Mutation =
-  | { op: 'createCollection'; db: string; coll: string }
+  | { op: 'createCollection'; db: string; coll: string; options?: CollectionOptions }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }

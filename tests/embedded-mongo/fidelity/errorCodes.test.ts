@@ -22,7 +22,7 @@ beforeAll(async () => {
   empty = db.conn.db!.collection('empty');
   await db.conn.db!.createCollection('empty');
   missing = db.conn.db!.collection('missing');
-  Thing = db.conn.model('Thing', new Schema({ a: Schema.Types.Mixed }, { strict: false, strictQuery: false }), 'full');
+  Thing = db.conn.model<{ a?: unknown }>('Thing', new Schema<{ a?: unknown }>({ a: Schema.Types.Mixed }, { strict: false, strictQuery: false }), 'full');
 });
 
 afterAll(async () => {
@@ -144,7 +144,7 @@ describe("MongoDB: an _id holding a '$'-prefixed field is refused on insert with
   });
 
   it('through mongoose: Model.collection.insertOne is refused, a plain sub-document _id is accepted', async () => {
-    const Doc = db.conn.model('IdDoc', new Schema({ _id: Schema.Types.Mixed }));
+    const Doc = db.conn.model<{ _id: unknown }>('IdDoc', new Schema<{ _id: unknown }>({ _id: Schema.Types.Mixed }));
     const err = await serverError(Doc.collection.insertOne({ _id: { $a: 1 } } as never));
     expect(err.code).toBe(2);
     await Doc.create({ _id: { a: 1 } });
