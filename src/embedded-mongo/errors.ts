@@ -28,6 +28,8 @@ export const Codes = {
   Location17276: 17276,
   Location40324: 40324,
   Location40415: 40415,
+  Location40601: 40601,
+  Location16990: 16990,
   DocumentValidationFailure: 121,
   DuplicateKey: 11000,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).

@@ -6,6 +6,7 @@ import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
 import { checkFilter } from '../input-errors';
+import { checkCollectionless, splitOut, writeOut } from './aggregate-output';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { compileProjection } from '../projection';
@@ -267,15 +268,46 @@ export function countGroup(stage: Document, n: number): Document[] | undefined {
   return n === 0 ? [] : [out];
 }
 
-const aggregate: CommandHandler = (cmd, ctx) => {
-  if (typeof cmd.aggregate !== 'string') throw new CommandError('NotImplemented', 'database-level aggregate is not supported by the embedded server');
-  const name = collectionName(cmd, 'aggregate');
+/** The collection an aggregate reads, or undefined for a database-level one (`aggregate: 1`, checked). */
+function aggregateSource(cmd: Document): string | undefined {
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' must be an array");
-  if (cmd.explain) throw new CommandError('NotImplemented', 'aggregate explain is not supported by the embedded server');
+  if (cmd.aggregate !== 1) return collectionName(cmd, 'aggregate');
+  checkCollectionless(cmd.pipeline as Document[]);
+  return undefined;
+}
+
+const aggregate: CommandHandler = (cmd, ctx) => {
+  const name = aggregateSource(cmd);
+  if (cmd.explain) return explainAggregate(cmd, ctx);
+  const { stages, out } = splitOut(cmd.pipeline as Document[], ctx.db);
   const deadline = Deadline.of(cmd);
-  const docs = runPipeline(ctx, ctx.catalog.get(ctx.db, name), cmd.pipeline as Document[], deadline);
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
+  const docs = runPipeline(ctx, name === undefined ? undefined : ctx.catalog.get(ctx.db, name), stages, deadline);
+  const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`;
+  // $out: the results go to the target collection, the cursor comes back empty.
+  if (out) writeOut(ctx, out, docs);
+  return { cursor: ctx.cursors.first(ns, out ? [] : docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
 };
+
+/**
+ * explain of an aggregate, in MongoDB's shape: a pipeline that is at most a `$match` is
+ * explained as the find it becomes; otherwise `stages` lists a `$cursor` stage (the leading
+ * `$match` planned like a find, with its queryPlanner and executionStats) and the other stages as
+ * given. Nothing is written (`$out` included).
+ */
+function explainAggregate(cmd: Document, ctx: CommandContext): Document {
+  const name = aggregateSource(cmd);
+  const pipeline = cmd.pipeline as Document[];
+  const { explain: _explain, cursor: _cursor, pipeline: _pipeline, aggregate: _aggregate, ...rest } = cmd;
+  if (name === undefined) return { explainVersion: '1', stages: pipeline, command: cmd };
+  const first = pipeline[0] as Document | undefined;
+  const leadingMatch = first !== undefined && Object.keys(first).length === 1 && first.$match !== undefined;
+  const filter = leadingMatch ? docOption(first, '$match') : {};
+  const asFind = explain({ explain: { find: name, filter, ...(rest.maxTimeMS !== undefined ? { maxTimeMS: rest.maxTimeMS } : {}) } }, ctx) as Document;
+  const others = pipeline.slice(leadingMatch ? 1 : 0);
+  if (others.length === 0) return { ...asFind, command: cmd };
+  const { queryPlanner, executionStats } = asFind;
+  return { explainVersion: '1', stages: [{ $cursor: { queryPlanner, executionStats } }, ...others], command: cmd };
+}
 
 const count: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'count'));
@@ -323,6 +355,7 @@ function scanStages(plan: PlanSummary, outcome: QueryOutcome | undefined, filter
 /** explain of a find or count: the winning plan as MongoDB draws it (stages nested inside out), with executionStats. */
 const explain: CommandHandler = (cmd, ctx) => {
   const inner = docOption(cmd, 'explain');
+  if (inner.aggregate !== undefined) return explainAggregate(inner, ctx);
   const started = performance.now();
   const deadline = Deadline.of(inner).min(Deadline.of(cmd));
   let name: string;
