@@ -5,8 +5,10 @@
  * and unknown fields refused with the IDL error 40415. Options the embedded server does not
  * implement (capped, $jsonSchema, views...) are refused by name (embedded-only tests).
  */
-import { MongoServerError, type Collection, type Document } from 'mongodb';
+import { MongoClient, MongoServerError, type Collection, type Document } from 'mongodb';
 import { Schema } from 'mongoose';
+import { startEmbeddedServer } from '../../../src/embedded-mongo';
+import { makeTempDir, removeDir } from '../../helpers/tmp';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
 
 let db: TestDb;
@@ -124,5 +126,35 @@ describeEmbedded('embedded server: create options it does not implement are refu
     const Log = db.conn.model('CappedLog', new Schema({ m: String }, { capped: { size: 1024, max: 10 }, autoCreate: false }));
     const err = await serverError(Log.createCollection());
     expect(err.message).toContain('capped');
+  });
+});
+
+describeEmbedded('embedded server: collection options are kept with the data', () => {
+  it.each([
+    ['through the journal', 64 * 1024 * 1024],
+    ['through a snapshot', 1],
+  ])('a validator set by create and changed by collMod survives a restart (%s)', async (_label, journalMaxBytes) => {
+    const dir = makeTempDir();
+    try {
+      const first = await startEmbeddedServer({ dataDir: dir, journalMaxBytes });
+      const c1 = await new MongoClient(first.uri).connect();
+      await c1.db('app').createCollection('kept', { validator: { n: { $gte: 0 } } });
+      await c1.db('app').command({ collMod: 'kept', validator: { n: { $gte: 10 } }, validationLevel: 'moderate' });
+      await c1.db('app').collection('kept').insertOne({ n: 10 });
+      await c1.close();
+      await first.close();
+      const second = await startEmbeddedServer({ dataDir: dir, journalMaxBytes });
+      const c2 = await new MongoClient(second.uri).connect();
+      try {
+        const [info] = await c2.db('app').listCollections({ name: 'kept' }).toArray();
+        expect((info as Document).options).toEqual({ validator: { n: { $gte: 10 } }, validationLevel: 'moderate' });
+        expect((await serverError(c2.db('app').collection('kept').insertOne({ n: 5 }))).code).toBe(121);
+      } finally {
+        await c2.close();
+        await second.close();
+      }
+    } finally {
+      removeDir(dir);
+    }
   });
 });
