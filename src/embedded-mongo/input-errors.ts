@@ -60,15 +60,18 @@ export function checkUpdateOperators(u: Document): void {
   }
 }
 
-/** The first `$`-prefixed field name anywhere inside `value` (an `_id` sub-document), if any. */
-function dollarField(value: Document): string | undefined {
+/**
+ * The first field name anywhere inside `value` (sub-documents and arrays, walked without
+ * recursion) that `wanted` accepts, if any.
+ */
+export function findFieldName(value: unknown, wanted: (name: string) => boolean): string | undefined {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (Array.isArray(v)) stack.push(...(v as unknown[]));
     else if (isPlainObject(v)) {
       for (const [k, inner] of Object.entries(v)) {
-        if (k.startsWith('$')) return k;
+        if (wanted(k)) return k;
         stack.push(inner);
       }
     }
@@ -84,7 +87,7 @@ function dollarField(value: Document): string | undefined {
  */
 export function checkIdField(id: unknown, inserting: boolean): void {
   if (!isPlainObject(id)) return;
-  const bad = dollarField(id);
+  const bad = findFieldName(id, (k) => k.startsWith('$'));
   if (bad === undefined) return;
   throw new CommandError(inserting ? 'BadValue' : 'DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${bad} is not valid for storage.`);
 }

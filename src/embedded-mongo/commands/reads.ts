@@ -297,12 +297,11 @@ const aggregate: CommandHandler = (cmd, ctx) => {
 function explainAggregate(cmd: Document, ctx: CommandContext): Document {
   const name = aggregateSource(cmd);
   const pipeline = cmd.pipeline as Document[];
-  const { explain: _explain, cursor: _cursor, pipeline: _pipeline, aggregate: _aggregate, ...rest } = cmd;
   if (name === undefined) return { explainVersion: '1', stages: pipeline, command: cmd };
   const first = pipeline[0] as Document | undefined;
   const leadingMatch = first !== undefined && Object.keys(first).length === 1 && first.$match !== undefined;
   const filter = leadingMatch ? docOption(first, '$match') : {};
-  const asFind = explain({ explain: { find: name, filter, ...(rest.maxTimeMS !== undefined ? { maxTimeMS: rest.maxTimeMS } : {}) } }, ctx) as Document;
+  const asFind = explain({ explain: { find: name, filter, ...(cmd.maxTimeMS !== undefined ? { maxTimeMS: cmd.maxTimeMS } : {}) } }, ctx) as Document;
   const others = pipeline.slice(leadingMatch ? 1 : 0);
   if (others.length === 0) return { ...asFind, command: cmd };
   const { queryPlanner, executionStats } = asFind;

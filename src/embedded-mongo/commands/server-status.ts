@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { Document } from 'bson';
 import { Long } from 'bson';
 import type { Catalog } from '../catalog';
+import { GENERIC_ARGUMENTS } from '../collection-options';
 import { CommandError } from '../errors';
 import { SERVER_VERSION } from './admin';
 import type { CommandHandler } from './context';
@@ -98,9 +99,6 @@ const serverStatus: CommandHandler = (_cmd, ctx) => {
   };
 };
 
-/** Fields every command may carry, which are not parameters of setParameter. */
-const GENERIC_ARGUMENTS = new Set(['setParameter', 'lsid', '$db', '$clusterTime', '$readPreference', 'comment', 'writeConcern', 'maxTimeMS', 'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'txnNumber', 'autocommit', 'startTransaction']);
-
 /**
  * setParameter: only on the admin database (Unauthorized, 13, elsewhere, as MongoDB). The
  * embedded server has no runtime parameters it could honour, so every parameter is refused as
@@ -109,7 +107,9 @@ const GENERIC_ARGUMENTS = new Set(['setParameter', 'lsid', '$db', '$clusterTime'
  */
 const setParameter: CommandHandler = (cmd, ctx) => {
   if (ctx.db !== 'admin') throw new CommandError('Unauthorized', 'setParameter may only be run against the admin database.');
-  const names = Object.keys(cmd).filter((k) => !GENERIC_ARGUMENTS.has(k));
+  const names = Object.keys(cmd)
+    .slice(1)
+    .filter((k) => !GENERIC_ARGUMENTS.has(k));
   if (names.length === 0) throw new CommandError('InvalidOptions', 'no option found to set, use help:true to see options ');
   throw new CommandError('InvalidOptions', `attempted to set unrecognized parameter [${names[0]}], use help:true to see options `);
 };
