@@ -30,6 +30,7 @@ export const Codes = {
   Location40415: 40415,
   Location40601: 40601,
   Location16990: 16990,
+  Location15952: 15952,
   DocumentValidationFailure: 121,
   DuplicateKey: 11000,
   // Storage limits and failures (commands/writes.ts, commands/context.ts).

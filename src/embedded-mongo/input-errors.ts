@@ -91,3 +91,24 @@ export function checkIdField(id: unknown, inserting: boolean): void {
   if (bad === undefined) return;
   throw new CommandError(inserting ? 'BadValue' : 'DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${bad} is not valid for storage.`);
 }
+
+/** MongoDB 7.0's `$group` accumulators. */
+const ACCUMULATORS = new Set(['$accumulator', '$addToSet', '$avg', '$bottom', '$bottomN', '$count', '$first', '$firstN', '$last', '$lastN', '$max', '$maxN', '$median', '$mergeObjects', '$min', '$minN', '$percentile', '$push', '$stdDevPop', '$stdDevSamp', '$sum', '$top', '$topN']);
+
+/**
+ * Refuses a `$group` (at the top of a pipeline or inside a `$facet`) naming an accumulator
+ * MongoDB does not have, with its 15952 "unknown group operator '$foo'" — before anything runs
+ * (mingo would report it as an unknown expression, and only once documents reach the stage).
+ */
+export function checkGroupAccumulators(pipeline: unknown[]): void {
+  for (const stage of pipeline) {
+    if (!isPlainObject(stage)) continue;
+    if (isPlainObject(stage.$facet)) for (const sub of Object.values(stage.$facet)) if (Array.isArray(sub)) checkGroupAccumulators(sub);
+    if (!isPlainObject(stage.$group)) continue;
+    for (const [field, spec] of Object.entries(stage.$group)) {
+      if (field === '_id' || !isPlainObject(spec)) continue;
+      const op = Object.keys(spec)[0];
+      if (op !== undefined && !ACCUMULATORS.has(op)) throw new CommandError('Location15952', `unknown group operator '${op}'`);
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
-import { checkFilter } from '../input-errors';
+import { checkFilter, checkGroupAccumulators } from '../input-errors';
 import { checkCollectionless, splitOut, writeOut } from './aggregate-output';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
@@ -271,6 +271,7 @@ export function countGroup(stage: Document, n: number): Document[] | undefined {
 /** The collection an aggregate reads, or undefined for a database-level one (`aggregate: 1`, checked). */
 function aggregateSource(cmd: Document): string | undefined {
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' must be an array");
+  checkGroupAccumulators(cmd.pipeline);
   if (cmd.aggregate !== 1) return collectionName(cmd, 'aggregate');
   checkCollectionless(cmd.pipeline as Document[]);
   return undefined;

@@ -132,6 +132,17 @@ describe('MongoDB: aggregation errors', () => {
   });
 });
 
+describe("MongoDB: an unknown $group accumulator is 15952 \"unknown group operator '$foo'\"", () => {
+  it('raw driver and mongoose, on documents and on a missing collection, also inside $facet', async () => {
+    const group = { $group: { _id: null, x: { $foo: '$a' } } };
+    for (const p of [() => full.aggregate([group]).toArray(), () => missing.aggregate([group]).toArray(), () => full.aggregate([{ $facet: { g: [group] } }]).toArray(), () => Thing.aggregate([group]).exec()]) {
+      const err = await serverError(p());
+      expect(err.code).toBe(15952);
+      expect(err.message).toBe("unknown group operator '$foo'");
+    }
+  });
+});
+
 describe("MongoDB: an _id holding a '$'-prefixed field is refused on insert with BadValue (2)", () => {
   it('raw driver insertOne and insertMany; nothing stored', async () => {
     const coll = db.conn.db!.collection('ids');
