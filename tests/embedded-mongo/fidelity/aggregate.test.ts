@@ -95,19 +95,21 @@ describe('MongoDB database-level aggregate (aggregate: 1)', () => {
   it("a first stage that needs a collection: InvalidNamespace (73)", async () => {
     const err = await serverError(db.conn.db!.aggregate([{ $match: {} }]).toArray());
     expect(err.code).toBe(73);
-    expect(err.message).toBe("{aggregate: 1} is not valid for '$match'; a collection is required.");
+    expect(err.message).toContain('a collection is required');
   });
 });
 
 describe('MongoDB explain of an aggregate', () => {
-  it('mongoose Aggregate.explain(): stages begin with a $cursor holding the queryPlanner', async () => {
+  it('mongoose Aggregate.explain(): the queryPlanner of the collection read ($cursor stage, or top level when pushed down)', async () => {
     const plan = (await Sale.aggregate([{ $match: { item: 'a' } }, { $group: { _id: '$item', n: { $sum: 1 } } }]).explain()) as unknown as Document;
     expect(plan.ok).toBe(1);
-    expect(Array.isArray(plan.stages)).toBe(true);
-    const cursor = plan.stages[0].$cursor as Document;
-    expect(cursor.queryPlanner.namespace).toBe(`${db.conn.db!.databaseName}.sales`);
-    expect(cursor.queryPlanner.winningPlan).toBeDefined();
-    expect(plan.stages[1]).toHaveProperty('$group');
+    // MongoDB 7.0 answers in one of two shapes: `stages` starting with a $cursor (the classic
+    // engine; the embedded server's shape), or the queryPlanner at the top (the whole pipeline
+    // pushed down to the slot-based engine).
+    const planner = (Array.isArray(plan.stages) ? (plan.stages[0].$cursor as Document).queryPlanner : plan.queryPlanner) as Document;
+    expect(planner.namespace).toBe(`${db.conn.db!.databaseName}.sales`);
+    expect(planner.winningPlan).toBeDefined();
+    if (Array.isArray(plan.stages)) expect(plan.stages[1]).toHaveProperty('$group');
   });
 
   it('raw driver: explain of a lone $match is the find-shaped plan (queryPlanner at the top)', async () => {

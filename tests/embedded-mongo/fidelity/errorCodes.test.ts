@@ -118,7 +118,8 @@ describe('MongoDB: aggregation errors', () => {
   it('undefined variable: 17276 "Use of undefined variable: nope"', async () => {
     const err = await serverError(full.aggregate([{ $project: { x: '$$nope' } }]).toArray());
     expect(err.code).toBe(17276);
-    expect(err.message).toBe('Use of undefined variable: nope');
+    // MongoDB may name the stage first ("Invalid $project :: caused by :: ...").
+    expect(err.message).toMatch(/Use of undefined variable: nope$/);
     const viaMongoose = await serverError(Thing.aggregate([{ $project: { x: '$$nope' } }]).exec());
     expect(viaMongoose.code).toBe(17276);
   });
@@ -126,7 +127,7 @@ describe('MongoDB: aggregation errors', () => {
   it("unknown expression operator: InvalidPipelineOperator (168) \"Unrecognized expression '$foo'\"", async () => {
     const err = await serverError(full.aggregate([{ $addFields: { x: { $foo: 1 } } }]).toArray());
     expect(err).toMatchObject({ code: 168, codeName: 'InvalidPipelineOperator' });
-    expect(err.message).toBe("Unrecognized expression '$foo'");
+    expect(err.message).toMatch(/Unrecognized expression '\$foo'$/);
     const viaMongoose = await serverError(Thing.aggregate([{ $addFields: { x: { $foo: 1 } } }]).exec());
     expect(viaMongoose.code).toBe(168);
   });

@@ -94,7 +94,7 @@ describe('MongoDB collMod', () => {
     await db.conn.db!.createCollection('cm_level');
     const err = await serverError(db.conn.db!.command({ collMod: 'cm_level', validationLevel: 'sometimes' }));
     expect(err.code).toBe(2);
-    expect(err.message).toBe("Enumeration value 'sometimes' for field 'collMod.validationLevel' is not a valid value.");
+    expect(err.message).toMatch(/^Enumeration value 'sometimes' for field '(collMod\.)?validationLevel' is not a valid value\.$/);
   });
 
   it('sets a validator that later writes must pass; listCollections shows it', async () => {
