@@ -38,7 +38,10 @@ export class Catalog {
   *snapshot(): Generator<Mutation> {
     for (const [db, colls] of this.dbs) {
       for (const [coll, c] of colls) {
-        yield c.collation === undefined ? { op: 'createCollection', db, coll } : { op: 'createCollection', db, coll, collation: c.collation };
+        const create: Mutation = { op: 'createCollection', db, coll };
+        if (c.collation !== undefined) create.collation = c.collation;
+        if (c.options) create.options = c.options;
+        yield create;
         for (const index of c.indexes.values()) yield { op: 'createIndex', db, coll, index: index.spec };
         for (const doc of c.documents()) yield { op: 'put', db, coll, doc };
       }
@@ -70,8 +73,17 @@ function applyAndUndo(catalog: Catalog, m: Mutation, wantUndo: boolean): Undo | 
   switch (m.op) {
     case 'createCollection': {
       const undo = wantUndo ? undoCreation(catalog, m.db, m.coll) : undefined;
-      catalog.ensure(m.db, m.coll, m.collation);
-      return undo;
+      const c = catalog.ensure(m.db, m.coll, m.collation);
+      // With options it also sets them (create, collMod); state-setting, so replay is idempotent.
+      if (!m.options) return undo;
+      const before = c.options;
+      c.options = m.options;
+      return wantUndo
+        ? () => {
+            c.options = before;
+            undo?.();
+          }
+        : undefined;
     }
     case 'dropCollection': {
       const colls = catalog.dbs.get(m.db);

@@ -18,6 +18,7 @@ import { compileFilter, equalityValue } from './filter';
 import { OrderedIndex, slotOf, type Entry } from './indexes';
 import { countQuery, runQuery, type PlanTarget, type QueryOptions, type QueryOutcome } from './planner';
 import type { IndexSpec } from './storage/persistence';
+import type { CollectionOptions } from './collection-options';
 import { NO_MODIFIERS, type QueryModifiers } from './query-options';
 import { getPath } from './values';
 
@@ -52,6 +53,8 @@ export class Collection implements PlanTarget {
   slots: (Document | undefined)[] = [];
   readonly idIndex: OrderedIndex;
   readonly indexes = new Map<string, OrderedIndex>();
+  /** The options it was created with or given by collMod (collection-options.ts); usually none. */
+  options: CollectionOptions | undefined;
   private live = 0;
   private holes = 0;
   /** Compactions so far: a slot remembered across one is stale. */

@@ -1,10 +1,12 @@
 /** Errors that become `{ ok: 0, code, codeName, errmsg }` replies. */
 import type { Document } from 'bson';
+import { mongoErrorOf } from './input-errors';
 
 /** MongoDB error codes used by this server, with their code names. */
 export const Codes = {
   BadValue: 2,
   NoSuchKey: 4,
+  Unauthorized: 13,
   FailedToParse: 9,
   TypeMismatch: 14,
   IllegalOperation: 20,
@@ -26,6 +28,12 @@ export const Codes = {
   InvalidIndexSpecificationOption: 197,
   QueryFeatureNotAllowed: 224,
   NoQueryExecutionPlans: 291,
+  // Input errors (input-errors.ts), aggregation output, validators (collection-options.ts).
+  InvalidPipelineOperator: 168,
+  Location40601: 40601,
+  Location16990: 16990,
+  Location15952: 15952,
+  DocumentValidationFailure: 121,
   DuplicateKey: 11000,
   // Query modifiers: collation, let, hint (collation.ts, query-options.ts).
   IncompatibleCollationVersion: 161,
@@ -73,8 +81,11 @@ export function errorFields(err: unknown): Document {
   if (err instanceof CommandError) {
     return { errmsg: err.message, code: err.code, codeName: err.codeName, ...err.extra };
   }
-  // Anything else is a bug or a mingo rejection (unknown operator, bad argument): report it
-  // as a generic failure, like MongoDB's "Location" errors, instead of crashing.
+  // A mingo rejection of the input gets MongoDB's code for it (input-errors.ts).
+  const known = mongoErrorOf(err);
+  if (known) return errorFields(known);
+  // Anything else is a bug or a mingo rejection not translated yet: report it as a generic
+  // failure, like MongoDB's "Location" errors, instead of crashing.
   const message = err instanceof Error ? err.message : String(err);
   return { errmsg: message, code: 1, codeName: 'InternalError' };
 }

@@ -12,6 +12,8 @@ import { CommandContext, runCommand, type CommandHandler } from './commands/cont
 import { crudCommands } from './commands/crud';
 import { ddlCommands } from './commands/ddl';
 import { readCommands } from './commands/reads';
+import { countCommand, registerConnections, serverStatusCommands } from './commands/server-status';
+import { standaloneRefusal } from './commands/standalone';
 import type { CursorStore } from './cursors';
 import { errorReply } from './errors';
 import type { FailAction, FailPoints } from './failpoints';
@@ -22,7 +24,7 @@ import { FrameReader, MAX_MESSAGE_SIZE, ProtocolError, decodeFrame, encodeReply,
 export type LogFn = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 /** Every command, keyed by lower-case name (MongoDB itself accepts `isMaster` and `ismaster`). */
-const COMMANDS: Record<string, CommandHandler> = { ...adminCommands, ...ddlCommands, ...crudCommands, ...readCommands };
+const COMMANDS: Record<string, CommandHandler> = { ...adminCommands, ...ddlCommands, ...crudCommands, ...readCommands, ...serverStatusCommands };
 
 /** What the dispatcher needs. */
 export interface ServerState {
@@ -44,6 +46,10 @@ export async function dispatch(state: ServerState, request: Request, connectionI
     state.log('warn', `onCommand hook threw: ${String(err)}`);
   }
   if (state.failPoints && name === 'configureFailPoint') return runFailPointCommand(state.failPoints, request.command);
+  // A transaction is refused before anything runs, as on a standalone MongoDB (commands/standalone.ts).
+  countCommand(state.catalog, name.toLowerCase(), request.command);
+  const refused = standaloneRefusal(name.toLowerCase(), request.command);
+  if (refused) return errorReply(refused);
   const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
   // The handler, then its commit (or a read's wait for durability), rolled back on failure: commands/context.ts.
@@ -205,6 +211,7 @@ export class WireServer {
     }
     this.authenticator = options.authenticator;
     this.limitedLog = new RateLimitedLog(state.log);
+    registerConnections(state.catalog, () => ({ current: this.stats.connections, totalCreated: this.nextConnectionId - 1, max: this.limits.maxConnections }));
     this.server = net.createServer((socket) => this.accept(socket));
     // Node closes connections beyond this as it accepts them and emits 'drop'.
     this.server.maxConnections = this.limits.maxConnections;

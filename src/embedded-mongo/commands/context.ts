@@ -15,6 +15,8 @@ export class CommandContext implements ChangeOwner {
   private sawUpTo = 0;
   private epochAtStart = 0;
   rolledBack: Error | undefined;
+  /** The command's `bypassDocumentValidation: true`: writes skip the collection's validator. */
+  bypassDocumentValidation = false;
 
   constructor(
     readonly catalog: Catalog,
@@ -102,7 +104,7 @@ export type CommandHandler = (cmd: Document, ctx: CommandContext) => Document | 
 /** Commands whose replies never depend on stored data, so they need not wait for durability. */
 const STATELESS = new Set(['hello', 'ismaster', 'ping', 'buildinfo', 'endsessions', 'getparameter', 'whatsmyuri', 'getlog', 'getmore', 'killcursors']);
 /** Commands that read one collection, named by their first field. */
-const ONE_COLLECTION = new Set(['find', 'count', 'distinct', 'listindexes', 'insert', 'update', 'delete', 'findandmodify', 'create', 'drop', 'createindexes', 'dropindexes']);
+const ONE_COLLECTION = new Set(['find', 'count', 'distinct', 'listindexes', 'insert', 'update', 'delete', 'findandmodify', 'create', 'collmod', 'drop', 'createindexes', 'dropindexes']);
 /** Aggregation stages that read other collections. */
 const CROSS_COLLECTION = /"\$(lookup|unionWith|graphLookup)"/;
 
@@ -118,7 +120,7 @@ function scopeOf(name: string, cmd: Document, db: string): Scope | undefined {
 }
 
 /** Commands that may change stored data: they ask a persistence that refuses writes to recover first. */
-export const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'create', 'drop', 'dropdatabase', 'createindexes', 'dropindexes']);
+export const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'create', 'collmod', 'drop', 'dropdatabase', 'createindexes', 'dropindexes']);
 /** A read that keeps meeting rollbacks gives up after this many runs. */
 const MAX_RUNS = 5;
 
@@ -132,6 +134,7 @@ export async function runCommand(name: string, handler: CommandHandler, cmd: Doc
   if (persistence.health && WRITE_COMMANDS.has(name) && !persistence.health().writable) await persistence.recover?.();
   for (let run = 1; ; run++) {
     const ctx = makeContext();
+    if (cmd.bypassDocumentValidation === true) ctx.bypassDocumentValidation = true;
     let reply: Document;
     let finished: Promise<'done' | 'rerun'>;
     try {

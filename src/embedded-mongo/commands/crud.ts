@@ -3,6 +3,7 @@ import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
 import { Codes, CommandError } from '../errors';
 import { Deadline } from '../deadline';
+import { checkFilter } from '../input-errors';
 import { compileProjection } from '../projection';
 import { queryModifiers, type QueryModifiers } from '../query-options';
 import { applySimpleUpdate, applyUpdate, checkIdField, upsertSeed, validateUpdate, withId, type UpdateSpec } from '../update';
@@ -101,7 +102,9 @@ const update: CommandHandler = (cmd, ctx) => {
     const modifiers = queryModifiers(s, cmd);
     const variables = Array.isArray(u) ? pipelineVariables(letValues, s.c) : undefined;
     // All matches are found before the first write, so an update never meets its own results.
-    const matches = ctx.catalog.get(ctx.db, name)?.match(filter, s.multi ? 0 : 1, deadline, modifiers) ?? [];
+    const existing = ctx.catalog.get(ctx.db, name);
+    if (!existing) checkFilter(filter);
+    const matches = existing?.match(filter, s.multi ? 0 : 1, deadline, modifiers) ?? [];
     // Only an upsert creates a missing collection, as in MongoDB.
     const coll = matches.length > 0 || s.upsert ? ctx.ensureCollection(name) : undefined;
     for (const old of matches) {
@@ -132,7 +135,10 @@ const del: CommandHandler = (cmd, ctx) => {
   let n = 0;
   const writeErrors = eachStatement(cmd, statements(cmd, 'deletes'), deadline, (s) => {
     if (s.limit !== 0 && s.limit !== 1 && s.limit !== undefined) throw new CommandError('FailedToParse', 'The limit field in delete objects must be 0 or 1');
-    if (!coll) return;
+    if (!coll) {
+      checkFilter(docOption(s, 'q'));
+      return;
+    }
     const matches = coll.match(docOption(s, 'q'), s.limit === 1 ? 1 : 0, deadline, queryModifiers(s, cmd));
     for (const doc of matches) deleteDoc(ctx, coll, doc);
     n += matches.length;
@@ -142,7 +148,10 @@ const del: CommandHandler = (cmd, ctx) => {
 
 /** The document findAndModify acts on: the first match in `sort` order. */
 function target(coll: Collection | undefined, cmd: Document, filter: Document, deadline: Deadline, modifiers: QueryModifiers): Document | undefined {
-  if (!coll) return undefined;
+  if (!coll) {
+    checkFilter(filter);
+    return undefined;
+  }
   return coll.query(filter, { ...modifiers, sort: docOption(cmd, 'sort'), limit: 1, deadline }).docs[0];
 }
 

@@ -3,23 +3,39 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { ID_INDEX, type Collection } from '../catalog';
 import { parseCollation, wrongType } from '../collation';
+import { collModOptions, createOptions } from '../collection-options';
 import { CommandError } from '../errors';
 import { QUERY_OPTIONS } from '../mingo-options';
-import type { IndexSpec } from '../storage/persistence';
+import type { IndexSpec, Mutation } from '../storage/persistence';
 import { indexInfo, parseIndexSpec, sameIndexOptions, samePartialFilter } from '../index-options';
 import { formatValue, isPlainObject } from '../values';
 import { collectionName, docOption, type CommandHandler } from './context';
 
 const create: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'create');
+  const options = createOptions(cmd);
   if (ctx.catalog.get(ctx.db, name)) {
     throw new CommandError('NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   }
   // A default collation, used by every query and index that names none (simple: none at all).
   if (cmd.collation !== undefined && !isPlainObject(cmd.collation)) throw wrongType('create.collation', cmd.collation, 'object');
   const collation = cmd.collation === undefined ? undefined : parseCollation(cmd.collation);
-  if (collation) ctx.apply({ op: 'createCollection', db: ctx.db, coll: name, collation: collation.spec });
-  else ctx.ensureCollection(name);
+  if (collation || options) {
+    const m: Mutation = { op: 'createCollection', db: ctx.db, coll: name };
+    if (collation) m.collation = collation.spec;
+    if (options) m.options = options;
+    ctx.apply(m);
+  } else ctx.ensureCollection(name);
+  return {};
+};
+
+/** collMod: changes a collection's validation options (collection-options.ts); anything else is refused by name. */
+const collMod: CommandHandler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'collMod');
+  const coll = ctx.catalog.get(ctx.db, name);
+  const options = collModOptions(cmd, coll?.options);
+  if (!coll) throw new CommandError('NamespaceNotFound', `ns does not exist: ${ctx.db}.${name}`);
+  ctx.apply({ op: 'createCollection', db: ctx.db, coll: name, options });
   return {};
 };
 
@@ -41,10 +57,10 @@ const dropDatabase: CommandHandler = (_cmd, ctx) => {
 
 const listCollections: CommandHandler = (cmd, ctx) => {
   const colls = ctx.catalog.dbs.get(ctx.db) ?? new Map();
-  let infos: Document[] = [...colls.entries()].map(([name, coll]: [string, Collection]) => ({
+  let infos: Document[] = [...colls.entries()].map(([name, c]: [string, Collection]) => ({
     name,
     type: 'collection',
-    options: coll.collation === undefined ? {} : { collation: coll.collation },
+    options: c.collation === undefined ? { ...c.options } : { ...c.options, collation: c.collation },
     info: { readOnly: false },
     idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
   }));
@@ -136,6 +152,7 @@ const dropIndexes: CommandHandler = (cmd, ctx) => {
 /** Collection and index commands, keyed by lower-case name. */
 export const ddlCommands: Record<string, CommandHandler> = {
   create,
+  collmod: collMod,
   drop,
   dropdatabase: dropDatabase,
   listcollections: listCollections,

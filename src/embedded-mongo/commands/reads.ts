@@ -5,6 +5,8 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
+import { checkFilter, checkGroupAccumulators } from '../input-errors';
+import { checkCollectionless, splitOut, writeOut } from './aggregate-output';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { collatedPredicate } from '../collated-filter';
@@ -70,6 +72,7 @@ function findSpec(cmd: Document): FindSpec {
 function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadline): { docs: Document[]; outcome?: QueryOutcome } {
   if (!coll) {
     checkModifiers(spec.modifiers);
+    checkFilter(spec.filter);
     return { docs: [] };
   }
   const outcome = coll.query(spec.filter, { ...spec.modifiers, sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
@@ -128,6 +131,7 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
+  if (leadingMatch && !coll) checkFilter(docOption(first, '$match'));
   // countDocuments sends [$match, $group counting]: answered from the match count alone.
   if (leadingMatch && pipeline.length === 2 && second && countGroup(second, 0)) {
     return countGroup(second, coll ? coll.count(docOption(first, '$match'), deadline, modifiers) : 0) ?? [];
@@ -312,24 +316,58 @@ export function countGroup(stage: Document, n: number): Document[] | undefined {
   return n === 0 ? [] : [out];
 }
 
-const aggregate: CommandHandler = (cmd, ctx) => {
-  if (typeof cmd.aggregate !== 'string') throw new CommandError('NotImplemented', 'database-level aggregate is not supported by the embedded server');
-  const name = collectionName(cmd, 'aggregate');
+/** The collection an aggregate reads, or undefined for a database-level one (`aggregate: 1`, checked). */
+function aggregateSource(cmd: Document): string | undefined {
   if (!Array.isArray(cmd.pipeline)) throw new CommandError('TypeMismatch', "'pipeline' must be an array");
-  if (cmd.explain) throw new CommandError('NotImplemented', 'aggregate explain is not supported by the embedded server');
+  checkGroupAccumulators(cmd.pipeline);
+  if (cmd.aggregate !== 1) return collectionName(cmd, 'aggregate');
+  checkCollectionless(cmd.pipeline as Document[]);
+  return undefined;
+}
+
+const aggregate: CommandHandler = (cmd, ctx) => {
+  const name = aggregateSource(cmd);
+  if (cmd.explain) return explainAggregate(cmd, ctx);
+  const { stages, out } = splitOut(cmd.pipeline as Document[], ctx.db);
   const deadline = Deadline.of(cmd);
   const modifiers = queryModifiers(cmd);
-  const coll = ctx.catalog.get(ctx.db, name);
+  const coll = name === undefined ? undefined : ctx.catalog.get(ctx.db, name);
   if (!coll) checkModifiers(modifiers);
-  const docs = runPipeline(ctx, coll, cmd.pipeline as Document[], deadline, modifiers);
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
+  const docs = runPipeline(ctx, coll, stages, deadline, modifiers);
+  const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`;
+  // $out: the results go to the target collection, the cursor comes back empty.
+  if (out) writeOut(ctx, out, docs);
+  return { cursor: ctx.cursors.first(ns, out ? [] : docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
 };
+
+/**
+ * explain of an aggregate, in MongoDB's shape: a pipeline that is at most a `$match` is
+ * explained as the find it becomes; otherwise `stages` lists a `$cursor` stage (the leading
+ * `$match` planned like a find, with its queryPlanner and executionStats) and the other stages as
+ * given. Nothing is written (`$out` included).
+ */
+function explainAggregate(cmd: Document, ctx: CommandContext): Document {
+  const name = aggregateSource(cmd);
+  const pipeline = cmd.pipeline as Document[];
+  if (name === undefined) return { explainVersion: '1', stages: pipeline, command: cmd };
+  const first = pipeline[0] as Document | undefined;
+  const leadingMatch = first !== undefined && Object.keys(first).length === 1 && first.$match !== undefined;
+  const filter = leadingMatch ? docOption(first, '$match') : {};
+  const asFind = explain({ explain: { find: name, filter, ...(cmd.maxTimeMS !== undefined ? { maxTimeMS: cmd.maxTimeMS } : {}) } }, ctx) as Document;
+  const others = pipeline.slice(leadingMatch ? 1 : 0);
+  if (others.length === 0) return { ...asFind, command: cmd };
+  const { queryPlanner, executionStats } = asFind;
+  return { explainVersion: '1', stages: [{ $cursor: { queryPlanner, executionStats } }, ...others], command: cmd };
+}
 
 const count: CommandHandler = (cmd, ctx) => {
   const coll = ctx.catalog.get(ctx.db, collectionName(cmd, 'count'));
   const query = docOption(cmd, 'query');
   const modifiers = queryModifiers(cmd);
-  if (!coll) checkModifiers(modifiers);
+  if (!coll) {
+    checkModifiers(modifiers);
+    checkFilter(query);
+  }
   // With no filter this is estimatedDocumentCount: the number of documents, no scan.
   let n = coll ? coll.count(query, Deadline.of(cmd), modifiers) : 0;
   n = Math.max(0, n - (intOption(cmd, 'skip') ?? 0));
@@ -349,6 +387,7 @@ const distinct: CommandHandler = (cmd, ctx) => {
   // The command's collation (`simple` included) wins over the collection's default.
   const collation = modifiers.collation !== undefined || coll?.collation === undefined ? own : parseCollation(coll.collation);
   const seen = new Map<string, unknown>();
+  if (!coll) checkFilter(docOption(cmd, 'query'));
   for (const doc of coll?.match(docOption(cmd, 'query'), 0, deadline, modifiers) ?? []) {
     deadline.tick();
     for (const v of valuesAtPath(doc, cmd.key)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
@@ -384,6 +423,7 @@ function scanStages(plan: PlanSummary, outcome: QueryOutcome | undefined, filter
 /** explain of a find or count: the winning plan as MongoDB draws it (stages nested inside out), with executionStats. */
 const explain: CommandHandler = (cmd, ctx) => {
   const inner = docOption(cmd, 'explain');
+  if (inner.aggregate !== undefined) return explainAggregate(inner, ctx);
   const started = performance.now();
   const deadline = Deadline.of(inner).min(Deadline.of(cmd));
   let name: string;

@@ -5,7 +5,9 @@
 import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
 import { ID_INDEX, type Collection } from '../catalog';
-import { CommandError } from '../errors';
+import { CommandError, errorFields } from '../errors';
+import { checkIdField } from '../input-errors';
+import { checkValidation } from '../collection-options';
 import { exceedsDepth, formatValue, MAX_STORED_DEPTH } from '../values';
 import type { CommandContext } from './context';
 
@@ -70,6 +72,7 @@ export function insertDoc(ctx: CommandContext, coll: Collection, doc: Document, 
   if (Array.isArray(doc._id) || doc._id instanceof RegExp) {
     throw new CommandError('BadValue', `can't use an array or regex for _id`);
   }
+  checkIdField(doc._id, kind === 'insert');
   if (coll.byId(doc._id) !== undefined) throw duplicateKeyError(coll, ID_INDEX.name, { _id: 1 }, { _id: doc._id });
   storeChecked(ctx, coll, doc);
 }
@@ -84,6 +87,7 @@ export function storeDoc(ctx: CommandContext, coll: Collection, doc: Document, p
 }
 
 function storeChecked(ctx: CommandContext, coll: Collection, doc: Document, previous?: Document): void {
+  checkValidation(coll, doc, previous, ctx.bypassDocumentValidation);
   const violation = coll.uniqueViolation(doc, previous);
   if (violation) throw duplicateKeyError(coll, violation.spec.name, violation.spec.key, violation.keyValue);
   ctx.apply({ op: 'put', db: coll.db, coll: coll.name, doc });
@@ -96,6 +100,6 @@ export function deleteDoc(ctx: CommandContext, coll: Collection, doc: Document):
 
 /** One entry of a reply's `writeErrors`. */
 export function writeError(index: number, err: unknown): Document {
-  if (err instanceof CommandError) return { index, code: err.code, codeName: err.codeName, errmsg: err.message, ...err.extra };
-  return { index, code: 1, codeName: 'InternalError', errmsg: err instanceof Error ? err.message : String(err) };
+  const { errmsg, code, codeName, ...extra } = errorFields(err);
+  return { index, code, codeName, errmsg, ...extra };
 }

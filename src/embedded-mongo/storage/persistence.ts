@@ -10,6 +10,7 @@
  * taken while later writes are still queued for the journal.
  */
 import type { Document } from 'bson';
+import type { CollectionOptions } from '../collection-options';
 
 /** An index definition as stored in the catalog and in the journal. */
 export interface IndexSpec {
@@ -32,8 +33,8 @@ export interface IndexSpec {
 
 /** One logical change to stored data. */
 export type Mutation =
-  /** `collation`: the collection's default collation (full specification), when not simple. */
-  | { op: 'createCollection'; db: string; coll: string; collation?: Document }
+  /** `collation`: the collection's default collation (full specification), when not simple; `options`: validator and the like (collection-options.ts). */
+  | { op: 'createCollection'; db: string; coll: string; collation?: Document; options?: CollectionOptions }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }

@@ -1,0 +1,122 @@
+/**
+ * Collection options (`create`, `collMod`) and document validation, as MongoDB 7.0 does them.
+ * Supported: `validator` with query operators, `validationLevel` (strict / moderate / off) and
+ * `validationAction` (error / warn); a failing write gets DocumentValidationFailure (121)
+ * "Document failed validation", and `bypassDocumentValidation: true` skips the check. Options
+ * MongoDB has but this server does not implement (capped collections, views, time series,
+ * clustered collections, collations, `$jsonSchema`...) are refused by name instead of being
+ * ignored; fields MongoDB does not know are refused with its IDL error (40415).
+ */
+import type { Document } from 'bson';
+import type { Collection } from './catalog';
+import { CommandError } from './errors';
+import { compileFilter, type Predicate } from './filter';
+import { findFieldName } from './input-errors';
+import { formatValue, isPlainObject } from './values';
+
+/** The options a collection keeps (stored with it, shown by listCollections). */
+export interface CollectionOptions {
+  validator?: Document;
+  validationLevel?: 'off' | 'strict' | 'moderate';
+  validationAction?: 'error' | 'warn';
+}
+
+/** Fields any command may carry besides its own (not options of create, collMod or setParameter). */
+export const GENERIC_ARGUMENTS = new Set(['lsid', '$db', '$clusterTime', '$readPreference', 'comment', 'writeConcern', 'maxTimeMS', 'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'txnNumber', 'autocommit', 'startTransaction', 'readConcern']);
+
+/** Options of `create` that MongoDB 7.0 has and this server does not implement. */
+const CREATE_UNSUPPORTED = new Set(['capped', 'size', 'max', 'autoIndexId', 'idIndex', 'storageEngine', 'indexOptionDefaults', 'viewOn', 'pipeline', 'timeseries', 'expireAfterSeconds', 'clusteredIndex', 'changeStreamPreAndPostImages', 'encryptedFields', 'temp', 'flags', 'recordPreImages']);
+/** Options of `collMod` that MongoDB 7.0 has and this server does not implement. */
+const COLLMOD_UNSUPPORTED = new Set(['index', 'viewOn', 'pipeline', 'expireAfterSeconds', 'changeStreamPreAndPostImages', 'timeseries', 'cappedSize', 'cappedMax', 'recordPreImages', 'dryRun', 'validateIndexes', 'prepareUnique', 'unique', 'hidden', 'keyPattern', 'name', 'timeseriesBucketsMayHaveMixedSchemaData']);
+const VALIDATION_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction']);
+const LEVELS = ['off', 'strict', 'moderate'];
+const ACTIONS = ['error', 'warn'];
+
+/** MongoDB's IDL name of a BSON value's type, for its "wrong type" errors. */
+function bsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'double';
+  return 'object';
+}
+
+/** Reads and checks `create`'s or `collMod`'s options (`command`: the command's name as MongoDB spells it in errors). */
+function parseOptions(cmd: Document, command: 'create' | 'collMod', unsupported: Set<string>): CollectionOptions {
+  const out: CollectionOptions = {};
+  for (const [field, value] of Object.entries(cmd).slice(1)) {
+    if (GENERIC_ARGUMENTS.has(field)) continue;
+    // create's default collation is read by the create command itself (collation.ts).
+    if (field === 'collation' && command === 'create') continue;
+    if (unsupported.has(field)) {
+      // `capped: false` and the like ask for nothing: MongoDB's default.
+      if (value === false && (field === 'capped' || field === 'temp')) continue;
+      throw new CommandError('InvalidOptions', `${command} option '${field}' is not supported by the embedded server (value ${formatValue(value)})`);
+    }
+    if (!VALIDATION_OPTIONS.has(field)) throw new CommandError('Location40415', `BSON field '${command}.${field}' is an unknown field.`);
+    if (field === 'validator') {
+      if (!isPlainObject(value)) throw new CommandError('TypeMismatch', `BSON field '${command}.validator' is the wrong type '${bsonTypeName(value)}', expected type 'object'`);
+      out.validator = checkValidator(value);
+    } else {
+      const allowed = field === 'validationLevel' ? LEVELS : ACTIONS;
+      if (typeof value !== 'string') throw new CommandError('TypeMismatch', `BSON field '${command}.${field}' is the wrong type '${bsonTypeName(value)}', expected type 'string'`);
+      if (!allowed.includes(value)) throw new CommandError('BadValue', `Enumeration value '${value}' for field '${command}.${field}' is not a valid value.`);
+      if (field === 'validationLevel') out.validationLevel = value as CollectionOptions['validationLevel'];
+      else out.validationAction = value as CollectionOptions['validationAction'];
+    }
+  }
+  return out;
+}
+
+/** Operators MongoDB does not allow in a validator. */
+const NOT_IN_VALIDATOR = new Set(['$where', '$near', '$nearSphere', '$text', '$geoNear']);
+
+/** Checks a validator: a query MongoDB accepts there, and nothing this server cannot evaluate. */
+function checkValidator(validator: Document): Document {
+  const refused = findFieldName(validator, (k) => NOT_IN_VALIDATOR.has(k));
+  if (refused) throw new CommandError('BadValue', `${refused} is not allowed in collection validators`);
+  if (findFieldName(validator, (k) => k === '$jsonSchema')) {
+    throw new CommandError('NotImplemented', '$jsonSchema validators are not supported by the embedded server; use query operators in the validator');
+  }
+  // Compiling refuses unknown operators with MongoDB's codes (input-errors.ts).
+  compileFilter(validator);
+  return validator;
+}
+
+/** The options `create` asks for, refused when MongoDB would refuse them or this server cannot honour them. */
+export function createOptions(cmd: Document): CollectionOptions | undefined {
+  const options = parseOptions(cmd, 'create', CREATE_UNSUPPORTED);
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The collection's options after `collMod`: the current ones with the changes applied. */
+export function collModOptions(cmd: Document, current: CollectionOptions | undefined): CollectionOptions {
+  return { ...current, ...parseOptions(cmd, 'collMod', COLLMOD_UNSUPPORTED) };
+}
+
+/** Compiled validators, per options object (options are replaced, never changed, by collMod). */
+const compiled = new WeakMap<Document, Predicate>();
+
+function validatorTest(validator: Document): Predicate {
+  let test = compiled.get(validator);
+  if (!test) compiled.set(validator, (test = compileFilter(validator)));
+  return test;
+}
+
+/**
+ * Refuses storing `doc` (a new version of `previous`, or an insert) when the collection's
+ * validator rejects it, as MongoDB: level `off` checks nothing, `moderate` skips updates of
+ * documents that did not pass already, action `warn` lets the write through. Costs one property
+ * read for collections without a validator.
+ */
+export function checkValidation(coll: Collection, doc: Document, previous: Document | undefined, bypass: boolean): void {
+  const options = coll.options;
+  if (!options?.validator || bypass) return;
+  const level = options.validationLevel ?? 'strict';
+  if (level === 'off' || options.validationAction === 'warn') return;
+  const test = validatorTest(options.validator);
+  if (test(doc)) return;
+  if (level === 'moderate' && previous && !test(previous)) return;
+  throw new CommandError('DocumentValidationFailure', 'Document failed validation', { errInfo: { failingDocumentId: doc._id } });
+}
