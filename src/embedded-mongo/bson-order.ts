@@ -9,7 +9,8 @@
  * Decimal128 is compared through the nearest double, which is not exact: such keys are
  * "uncertain" (see `isCertain`), and the planner leaves indexes holding them to the matcher.
  */
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, type Decimal128, type Document } from 'bson';
+import { decimalAsNumber } from './bson-numbers';
 
 /** Type ranks, in MongoDB's order. */
 export const Rank = {
@@ -192,8 +193,8 @@ function numericOf(v: unknown): number | bigint {
     case 'Int32':
       return Number(bson.value);
     default:
-      // Decimal128: the nearest double (see isCertain).
-      return Number(bson.toString());
+      // Decimal128: exact when it equals a double, else the nearest double (see isCertain).
+      return decimalAsNumber(v as Decimal128) ?? Number(bson.toString());
   }
 }
 

@@ -6,7 +6,7 @@
  * which also reports the invalid ones.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo-bson';
 import { QUERY_OPTIONS } from './mingo-options';
 
 /** Applies a projection to one stored document, returning a new document (or the stored one for an empty projection). */

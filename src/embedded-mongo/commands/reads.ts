@@ -1,7 +1,8 @@
 /** find, getMore, killCursors, aggregate, count, distinct, explain. */
 import { performance } from 'node:perf_hooks';
 import type { Document } from 'bson';
-import { Aggregator, ProcessingMode } from 'mingo';
+import { ProcessingMode } from 'mingo';
+import { Aggregator } from '../mingo-bson';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
