@@ -134,7 +134,9 @@ export function numericUpdate(op: '$inc' | '$mul', current: unknown, amount: unk
   const r = op === '$inc' ? integerOf(current) + integerOf(amount) : integerOf(current) * integerOf(amount);
   if (kc === 'int' && ka === 'int' && r >= -0x8000_0000n && r <= 0x7fff_ffffn) return Number(r);
   if (r < INT64_MIN || r > INT64_MAX) {
-    throw new CommandError('BadValue', `Failed to apply ${op} operations to current value ((NumberLong)${String(current)}) for document ${describe()}`);
+    // mongod's message says $inc for $mul too, and names the current value's type.
+    const type = kc === 'int' ? 'NumberInt' : 'NumberLong';
+    throw new CommandError('BadValue', `Failed to apply $inc operations to current value ((${type})${String(current)}) for document ${describe()}`);
   }
   return Long.fromBigInt(r);
 }
