@@ -121,15 +121,38 @@ export function promoteNumbers<T extends Document | unknown[]>(decoded: T): T {
   return walk(decoded, promoteValue);
 }
 
-/** The fields of each command that hold stored data or filters over it (their types are kept). */
+/** The fields of each command that hold stored data (their types are kept). */
 const DATA_FIELDS: Readonly<Record<string, readonly string[]>> = {
   insert: ['documents'],
-  find: ['filter'],
-  count: ['query'],
-  distinct: ['query'],
-  findAndModify: ['query', 'update'],
-  findandmodify: ['query', 'update'],
+  findAndModify: ['update'],
+  findandmodify: ['update'],
 };
+
+/** The fields of each command that hold a filter (types kept; see `keepFilterTypes`). */
+const FILTER_FIELDS: Readonly<Record<string, string>> = {
+  find: 'filter',
+  count: 'query',
+  distinct: 'query',
+  findAndModify: 'query',
+  findandmodify: 'query',
+};
+
+/**
+ * A decoded filter with its types kept, where a DBRef given as a field's whole condition
+ * (`{ref: DBRef(...)}`) becomes `{$eq: {$ref, $id}}`: as a plain document its `$`-keys would
+ * read as operators, while MongoDB compares it as the document it is.
+ */
+function keepFilterTypes(filter: unknown): unknown {
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter) || (filter as Tagged)._bsontype !== undefined) return keepValue(filter);
+  const f = filter as Document;
+  for (const k of Object.keys(f)) {
+    const v: unknown = f[k];
+    if ((k === '$and' || k === '$or' || k === '$nor') && Array.isArray(v)) f[k] = v.map(keepFilterTypes);
+    else if ((v as Tagged | null)?._bsontype === 'DBRef') f[k] = { $eq: keepValue(v) };
+    else f[k] = keepValue(v);
+  }
+  return f;
+}
 
 /** The statement fields of `update` / `delete` that hold data (`u` only when it is a document). */
 const STATEMENT_FIELDS: Readonly<Record<string, string>> = { update: 'updates', delete: 'deletes' };
@@ -141,11 +164,13 @@ const STATEMENT_FIELDS: Readonly<Record<string, string>> = { update: 'updates', 
 export function normalizeCommand(body: Document): Document {
   const name = Object.keys(body)[0] ?? '';
   const data = DATA_FIELDS[name];
+  const filter = FILTER_FIELDS[name];
   const statements = STATEMENT_FIELDS[name];
   for (const k of Object.keys(body)) {
     const v: unknown = body[k];
     if (typeof v !== 'object' || v === null) continue;
-    if (data?.includes(k) && !(k === 'update' && Array.isArray(v))) body[k] = keepValue(v);
+    if (k === filter) body[k] = keepFilterTypes(v);
+    else if (data?.includes(k) && !(k === 'update' && Array.isArray(v))) body[k] = keepValue(v);
     else if (k === statements && Array.isArray(v)) for (const s of v) normalizeStatement(s);
     else body[k] = promoteValue(v);
   }
@@ -158,7 +183,7 @@ function normalizeStatement(statement: unknown): void {
   for (const k of Object.keys(s)) {
     const v: unknown = s[k];
     if (typeof v !== 'object' || v === null) continue;
-    s[k] = k === 'q' || (k === 'u' && !Array.isArray(v)) ? keepValue(v) : promoteValue(v);
+    s[k] = k === 'q' ? keepFilterTypes(v) : k === 'u' && !Array.isArray(v) ? keepValue(v) : promoteValue(v);
   }
 }
 

@@ -32,7 +32,7 @@ const RAW = { promoteValues: false } as const;
 const FIELDS = ['i', 'l', 'd', 'f', 'm', 'big'];
 
 /** One document with every numeric type, including the values a JS number would lose. */
-function sample(id: number): Document {
+function sample(id: number): AnyDoc {
   return {
     _id: id,
     i: new Int32(2),
@@ -54,7 +54,10 @@ const EXPECTED = {
 };
 
 let db: TestDb;
-let coll: Collection;
+/** Documents with any `_id` (numbers and strings here) and any fields. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fields hold every BSON type on purpose
+type AnyDoc = { _id?: number | string; [field: string]: any };
+let coll: Collection<AnyDoc>;
 
 beforeAll(async () => {
   db = await openTestDb('numeric_types');
@@ -63,7 +66,7 @@ afterAll(async () => {
   await db.close();
 });
 beforeEach(async () => {
-  coll = db.conn.db!.collection(`nums_${Math.random().toString(36).slice(2)}`);
+  coll = db.conn.db!.collection<AnyDoc>(`nums_${Math.random().toString(36).slice(2)}`);
 });
 
 describe('numeric types round-trip (MongoDB keeps int32, int64, double and decimal128 apart)', () => {
@@ -81,7 +84,7 @@ describe('numeric types round-trip (MongoDB keeps int32, int64, double and decim
     await coll.insertOne(sample(2));
     await coll.updateOne({ _id: 2 }, { $set: { other: 'x' } });
     expect(typesOf(await coll.findOne({ _id: 2 }, RAW), FIELDS)).toEqual(EXPECTED);
-    await coll.updateOne({ _id: 2 }, { $push: { list: 1 }, $set: { 'nested.a': 1 } });
+    await coll.updateOne({ _id: 2 }, { $push: { list: 1 } as Document, $set: { 'nested.a': 1 } });
     expect(typesOf(await coll.findOne({ _id: 2 }, RAW), FIELDS)).toEqual(EXPECTED);
     await coll.findOneAndUpdate({ _id: 2 }, { $set: { l2: Long.fromNumber(7), d2: new Double(3) } });
     expect(typesOf(await coll.findOne({ _id: 2 }, RAW), ['l2', 'd2'])).toEqual({ l2: 'Long:7', d2: 'Double:3' });
@@ -211,7 +214,7 @@ describe('mongoose numeric schema types', () => {
       const server = await startEmbeddedServer({ dataDir: dir, journalMaxBytes: 4096 });
       const conn = await mongoose.createConnection(server.uri, { dbName: 'nums' }).asPromise();
       try {
-        return { server, conn, coll: conn.db!.collection('t') };
+        return { server, conn, coll: conn.db!.collection<AnyDoc>('t') };
       } catch (err) {
         await conn.close();
         await server.close();
