@@ -63,7 +63,7 @@ function findSpec(cmd: Document): FindSpec {
 function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadline): { docs: Document[]; outcome?: QueryOutcome } {
   if (!coll) return { docs: [] };
   const outcome = coll.query(spec.filter, { sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
-  const projector = compileProjection(spec.projection);
+  const projector = compileProjection(spec.projection, spec.filter);
   const docs = outcome.docs.map((doc) => {
     deadline.tick();
     return projector(doc);
