@@ -247,3 +247,55 @@ export function canonicalDecimal(d: Decimal128): string {
   }
   return `${sign}${coeff}E${e}`;
 }
+
+/** Aggregation stages that only pass documents on, filter or reorder them: they see the stored types. */
+const TYPE_PRESERVING_STAGES = new Set(['$match', '$limit', '$skip', '$count', '$unwind', '$sort', '$unset']);
+
+/**
+ * Whether an aggregation stage must see plain numbers: mingo's expression operators (`$sum`,
+ * `$add`, `$group` keys…) treat `Long` and `Double` wrappers as objects, so stages that compute
+ * get their input with those wrappers turned into numbers (`withPlainNumbers`), which is what the
+ * server gave them before it kept the types. Filtering and reordering stages keep the types.
+ */
+export function stageNeedsPlainNumbers(stage: Document): boolean {
+  const op = Object.keys(stage)[0];
+  if (TYPE_PRESERVING_STAGES.has(op)) return false;
+  if (op === '$project' && isPlainObjectLike(stage.$project)) {
+    return !Object.values(stage.$project as Document).every((v) => v === 0 || v === 1 || v === true || v === false);
+  }
+  return true;
+}
+
+function isPlainObjectLike(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Tagged)._bsontype === undefined;
+}
+
+/**
+ * `value` with every `Long` that fits a double exactly and every `Double` / `Int32` wrapper as a
+ * JS number; copies only the objects and arrays that change (stored documents are never modified).
+ */
+export function withPlainNumbers<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const t = (value as Tagged)._bsontype;
+  if (t === 'Double' || t === 'Int32') return (value as unknown as { value: number }).value as T;
+  if (t === 'Long') {
+    const n = (value as unknown as Long).toNumber();
+    return (Number.isSafeInteger(n) ? n : value) as T;
+  }
+  if (t !== undefined || value instanceof Date || value instanceof RegExp) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = withPlainNumbers(value[i] as unknown);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return (out ?? value) as T;
+  }
+  let out: Document | undefined;
+  for (const k of Object.keys(value)) {
+    const old: unknown = (value as Document)[k];
+    const v = withPlainNumbers(old);
+    if (v !== old) (out ??= { ...(value as Document) })[k] = v;
+  }
+  return (out ?? value) as T;
+}

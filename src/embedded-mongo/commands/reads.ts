@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Document } from 'bson';
 import { ProcessingMode } from 'mingo';
+import { stageNeedsPlainNumbers, withPlainNumbers } from '../bson-numbers';
 import { Aggregator } from '../mingo-bson';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
@@ -10,7 +11,7 @@ import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { compileProjection } from '../projection';
 import { sortDocuments, sortKeys } from '../sorting';
-import { deepCopy, keyOf, valuesAtPath } from '../values';
+import { deepCopy, isPlainObject, keyOf, valuesAtPath } from '../values';
 import { collectionName, docOption, intOption, type CommandContext, type CommandHandler } from './context';
 
 export { project } from '../projection';
@@ -147,14 +148,29 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     collectionResolver: (name: string) => deepCopy([...(ctx.catalog.get(ctx.db, name)?.documents() ?? [])]),
   };
   let stream: Generator<Document> = ticking(input, deadline);
-  rest.forEach((stage, i) => {
-    // Stages may modify their input objects: the first one gets copies of the stored documents.
-    const aggregator = new Aggregator([stage], { ...options, processingMode: i === 0 ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF });
+  let copied = false;
+  rest.forEach((stage) => {
+    // A plain $sort orders by BSON values (numeric wrappers included) with this server's sort.
+    const keys = Object.keys(stage).length === 1 && isPlainObject(stage.$sort) ? sortKeys(stage.$sort) : undefined;
+    if (keys && keys.length > 0) {
+      stream = ticking(sortDocuments([...stream], stage.$sort as Document, deadline), deadline);
+      return;
+    }
+    // Computing stages see plain numbers (bson-numbers.ts stageNeedsPlainNumbers).
+    if (stageNeedsPlainNumbers(stage)) stream = plainNumbers(stream);
+    // Stages may modify their input objects: the first mingo stage gets copies of the stored documents.
+    const aggregator = new Aggregator([stage], { ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT });
+    copied = true;
     stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
   });
   const out: Document[] = [];
   for (let r = stream.next(); r.done !== true; r = stream.next()) out.push(r.value);
   return out;
+}
+
+/** The documents of `stream` with numeric wrappers as numbers (copies where they change). */
+function* plainNumbers(stream: Generator<Document>): Generator<Document> {
+  for (let r = stream.next(); r.done !== true; r = stream.next()) yield withPlainNumbers(r.value);
 }
 
 /** A non-negative (or, with `positive`, positive) integral number, or undefined. */

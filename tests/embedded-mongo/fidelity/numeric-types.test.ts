@@ -244,3 +244,21 @@ describe('mongoose numeric schema types', () => {
     }
   });
 });
+
+describe('aggregation over numeric types (MongoDB: $sum / $group / $sort by value across types)', () => {
+  test('$group sums every numeric type, $sort orders across them and passes types through', async () => {
+    await coll.insertMany([
+      { _id: 1, g: 'a', v: Long.fromNumber(5) },
+      { _id: 2, g: 'a', v: new Double(2) },
+      { _id: 3, g: 'a', v: 1 },
+      { _id: 4, g: 'b', v: new Double(0.5) },
+    ]);
+    const sums = await coll.aggregate([{ $group: { _id: '$g', total: { $sum: '$v' } } }, { $sort: { _id: 1 } }]).toArray();
+    expect(sums).toEqual([
+      { _id: 'a', total: 8 },
+      { _id: 'b', total: 0.5 },
+    ]);
+    const sorted = await coll.aggregate([{ $match: { g: 'a' } }, { $sort: { v: 1 } }], RAW).toArray();
+    expect(sorted.map((d) => `${String(d._id)}:${typeName(d.v)}`)).toEqual(['3:Int32', '2:Double', '1:Long']);
+  });
+});
