@@ -299,3 +299,51 @@ export function withPlainNumbers<T>(value: T): T {
   }
   return (out ?? value) as T;
 }
+
+/** An exact rational `num / den` (den > 0) for a finite numeric value; a number for NaN / ±Infinity. */
+function rationalOf(v: unknown): { num: bigint; den: bigint } | number {
+  const t = (v as Tagged | null)?._bsontype;
+  if (t === 'Long') return { num: BigInt((v as Long).toString()), den: 1n };
+  if (t === 'Decimal128') {
+    const m = /^(-?)(\d+)(?:\.(\d*))?(?:E([+-]?\d+))?$/i.exec(String(v));
+    if (!m) return Number(String(v));
+    const [, sign, whole, frac = '', exp = '0'] = m;
+    const coeff = BigInt(sign + whole + frac);
+    const e = Number(exp) - frac.length;
+    return e >= 0 ? { num: coeff * 10n ** BigInt(e), den: 1n } : { num: coeff, den: 10n ** BigInt(-e) };
+  }
+  const n = typeof v === 'number' ? v : Number((v as { value: number }).value);
+  if (!Number.isFinite(n)) return n;
+  // A double is m / 2^k exactly: doubling a non-integral double (below 2^53) is exact, at most 1074 times.
+  let k = 0;
+  let m = n;
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    k++;
+  }
+  return { num: BigInt(m), den: 2n ** BigInt(k) };
+}
+
+/**
+ * Compares two numeric values exactly (MongoDB compares a decimal with a double by value, so
+ * `Decimal128('0.1')` is less than the double 0.1). Used when a Decimal128 no double equals is
+ * involved; NaN sorts first, as in `compareNumbers`.
+ */
+export function compareNumericExact(a: unknown, b: unknown): number {
+  const ra = rationalOf(a);
+  const rb = rationalOf(b);
+  if (typeof ra === 'number' || typeof rb === 'number') {
+    const na = typeof ra === 'number' ? ra : ra.num > 0n ? 1 : ra.num < 0n ? -1 : 0;
+    const nb = typeof rb === 'number' ? rb : rb.num > 0n ? 1 : rb.num < 0n ? -1 : 0;
+    if (Number.isNaN(na) || Number.isNaN(nb)) return Number.isNaN(na) === Number.isNaN(nb) ? 0 : Number.isNaN(na) ? -1 : 1;
+    return na === nb ? 0 : na < nb ? -1 : 1;
+  }
+  const l = ra.num * rb.den;
+  const r = rb.num * ra.den;
+  return l < r ? -1 : l > r ? 1 : 0;
+}
+
+/** Whether `v` is a Decimal128 that no double equals exactly. */
+export function isInexactDecimal(v: unknown): boolean {
+  return (v as Tagged | null)?._bsontype === 'Decimal128' && decimalAsNumber(v as Decimal128) === undefined;
+}

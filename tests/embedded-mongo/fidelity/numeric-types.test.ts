@@ -129,6 +129,21 @@ describe('numeric types round-trip (MongoDB keeps int32, int64, double and decim
     expect(sorted.map((d) => d._id as string)).toEqual(['large', 'decimal', 'double', 'int', 'long', 'small']);
   });
 
+  test('a decimal and a double compare exactly by value: Decimal128("0.1") is below the double 0.1, Decimal128("0.5") equals 0.5', async () => {
+    await coll.insertMany([
+      { _id: 'd01', v: Decimal128.fromString('0.1') },
+      { _id: 'd05', v: Decimal128.fromString('0.50') },
+      { _id: 'f01', v: 0.1 },
+    ]);
+    const ids = async (filter: Document) => (await coll.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id as string);
+    expect(await ids({ v: 0.1 })).toEqual(['f01']);
+    expect(await ids({ v: { $in: [0.1] } })).toEqual(['f01']);
+    expect(await ids({ v: Decimal128.fromString('0.1') })).toEqual(['d01']);
+    expect(await ids({ v: { $lt: 0.1 } })).toEqual(['d01']);
+    expect(await ids({ v: 0.5 })).toEqual(['d05']);
+    expect((await coll.find().sort({ v: 1 }).toArray()).map((d) => d._id as string)).toEqual(['d01', 'f01', 'd05']);
+  });
+
   test('a unique index treats 2, Long(2), Double(2) and Decimal128(2.0) as the same key', async () => {
     await coll.createIndex({ k: 1 }, { unique: true });
     await coll.insertOne({ k: 2 });
