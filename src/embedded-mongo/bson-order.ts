@@ -6,10 +6,11 @@
  * their UTF-8 bytes, objects field by field (type, then name, then value), binary data by length,
  * subtype, then bytes.
  *
- * Decimal128 is compared through the nearest double, which is not exact: such keys are
- * "uncertain" (see `isCertain`), and the planner leaves indexes holding them to the matcher.
+ * A Decimal128 is compared exactly (as a rational, against any numeric type); the planner still
+ * treats such keys as "uncertain" (see `isCertain`) and leaves indexes holding them to the matcher.
  */
-import { ObjectId, type Document } from 'bson';
+import { ObjectId, type Decimal128, type Document } from 'bson';
+import { compareNumericExact, decimalAsNumber, isInexactDecimal } from './bson-numbers';
 
 /** Type ranks, in MongoDB's order. */
 export const Rank = {
@@ -153,6 +154,7 @@ function compareSameRank(rank: number, a: unknown, b: unknown, strings: StringOr
     case Rank.MaxKey:
       return 0;
     case Rank.Number:
+      if (isInexactDecimal(a) || isInexactDecimal(b)) return compareNumericExact(a, b);
       return compareNumeric(numericOf(a), numericOf(b));
     case Rank.String:
       return strings(stringOf(a), stringOf(b));
@@ -208,8 +210,8 @@ function numericOf(v: unknown): number | bigint {
     case 'Int32':
       return Number(bson.value);
     default:
-      // Decimal128: the nearest double (see isCertain).
-      return Number(bson.toString());
+      // Decimal128 equal to a double (compareSameRank compares the others exactly).
+      return decimalAsNumber(v as Decimal128) ?? Number(bson.toString());
   }
 }
 

@@ -7,7 +7,7 @@
  * dominate the cost of such lookups.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo-bson';
 import { compareValues, Rank, rankOf } from './bson-order';
 import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError } from './query-options';

@@ -5,7 +5,7 @@
  * when a modifier is present: a query without any takes the planner's ordinary path.
  */
 import type { Document } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator } from './mingo-bson';
 import { collatedPredicate } from './collated-filter';
 import { parseCollation, type Collation } from './collation';
 import { CommandError } from './errors';

@@ -7,7 +7,7 @@
  * cannot be interrupted.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo-bson';
 import { compareValues, Rank, TypeBound } from './bson-order';
 import { NO_DEADLINE, type Deadline } from './deadline';
 import type { Collation } from './collation';

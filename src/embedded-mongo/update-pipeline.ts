@@ -5,7 +5,8 @@
  * come here, so they pay nothing for it.
  */
 import type { Document } from 'bson';
-import { Aggregator, ProcessingMode } from 'mingo';
+import { ProcessingMode } from 'mingo';
+import { Aggregator } from './mingo-bson';
 import { MingoError } from 'mingo/util';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';

@@ -1,17 +1,19 @@
 /**
  * Update documents: mingo's update operators, plus the gaps this server fills itself —
  * replacement documents, the upsert seed built from the filter, `$setOnInsert` applied only
- * when inserting, `$inc` on `Long` values (mingo only adds JS numbers), MongoDB's parse and
- * type checks (update-check.ts), `$set` of an unchanged `_id`, `$pull` with a query on the
- * elements (`{$or: ...}`), and pipeline updates (update-pipeline.ts).
+ * when inserting, `$inc` / `$mul` with MongoDB's numeric types (update-numbers.ts; mingo only
+ * does JS arithmetic), MongoDB's parse and type checks (update-check.ts), `$set` of an unchanged
+ * `_id`, `$pull` with a query on the elements (`{$or: ...}`), and pipeline updates
+ * (update-pipeline.ts).
  */
-import { BSON, Long, ObjectId, Timestamp, type Document } from 'bson';
-import { Query } from 'mingo';
+import { BSON, ObjectId, Timestamp, type Document } from 'bson';
+import { Query } from './mingo-bson';
 import { MingoError } from 'mingo/util';
 import { updateOne, type Modifier } from 'mingo/updater';
 import { CommandError } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
 import { checkApplicable, checkOperatorUpdate } from './update-check';
+import { addNumbers, describeId, numericUpdate } from './update-numbers';
 import { applyPipeline, validatePipeline } from './update-pipeline';
 import { deepCopy, exceedsDepth, getPath, isPlainObject, keyOf, MAX_STORED_DEPTH, setPath } from './values';
 
@@ -136,7 +138,7 @@ function applyDirectly(copy: Document, u: Document, inserting: boolean): Documen
   if (isPlainObject(ops.$set) && '_id' in ops.$set) ops.$set = setId(copy, ops.$set);
   refuseDollarPaths(ops, inserting);
   if (inserting && isPlainObject(ops.$set)) ops.$set = setDollarFields(copy, ops.$set);
-  if (isPlainObject(ops.$inc)) ops.$inc = incLongs(copy, ops.$inc);
+  for (const op of ['$inc', '$mul'] as const) if (isPlainObject(ops[op])) ops[op] = typedArithmetic(copy, op, ops[op]);
   if (isPlainObject(ops.$pull)) ops.$pull = pullMatching(copy, ops.$pull);
   if (isPlainObject(ops.$push)) createPushTargets(copy, ops.$push);
   if (isPlainObject(ops.$currentDate)) ops.$set = { ...(isPlainObject(ops.$set) ? ops.$set : {}), ...currentDates(ops.$currentDate) };
@@ -383,7 +385,7 @@ export function applySimpleUpdate(doc: Document, u: Document): { doc: Document; 
     } else if (op === '$inc') {
       for (const [path, amount] of Object.entries(fields)) {
         const current = doc[path] as number | undefined;
-        const next = (current ?? 0) + (amount as number);
+        const next = addNumbers(current, amount as number);
         if (current === undefined || !Object.is(current, next)) changed = true;
         out[path] = next;
       }
@@ -400,25 +402,30 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Performs the `$inc`s that involve a `Long` (stored or given) directly on `doc`, and returns
- * the remaining ones for mingo.
+ * Performs directly on `doc` the `$inc`s / `$mul`s whose result JS arithmetic would type wrongly
+ * (a wrapper operand, an int overflowing into a long, a double result that looks integral), on
+ * paths through plain objects; returns the rest for mingo, which reports the errors.
  */
-function incLongs(doc: Document, inc: Document): Document {
+function typedArithmetic(doc: Document, op: '$inc' | '$mul', fields: Document): Document {
   const rest: Document = {};
-  for (const [path, amount] of Object.entries(inc)) {
-    const current = getPath(doc, path);
-    if (current instanceof Long || amount instanceof Long) {
-      if (current !== undefined && current !== null && typeof current !== 'number' && !(current instanceof Long)) {
-        throw new CommandError('TypeMismatch', `Cannot apply $inc to a value of non-numeric type. {_id: ${String(doc._id)}} has the field '${path}' of non-numeric type`);
-      }
-      const base = current instanceof Long ? current : Long.fromNumber(Number(current ?? 0));
-      const add = amount instanceof Long ? amount : Long.fromNumber(Number(amount));
-      setPath(doc, path, base.add(add));
-    } else {
-      rest[path] = amount;
-    }
+  for (const [path, amount] of Object.entries(fields)) {
+    const current = plainPath(doc, path) ? getPath(doc, path) : null;
+    const next = current === null ? undefined : numericUpdate(op, current, amount, () => describeId(doc._id));
+    if (next === undefined || typeof next === 'number') rest[path] = amount;
+    else setPath(doc, path, next);
   }
   return rest;
+}
+
+/** Whether `path` goes through plain objects only (or stops at a missing field): no arrays, no positional parts. */
+function plainPath(doc: Document, path: string): boolean {
+  let cur: unknown = doc;
+  for (const part of path.split('.')) {
+    if (cur === undefined) return true;
+    if (!isPlainObject(cur) || part === '' || part.startsWith('$')) return false;
+    cur = cur[part];
+  }
+  return true;
 }
 
 /**

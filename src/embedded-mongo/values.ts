@@ -1,5 +1,6 @@
 /** Helpers over BSON values: canonical keys for maps, deep copies, dotted-path reads. */
-import { Binary, Decimal128, Long, ObjectId, Timestamp, type Document } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, type Document } from 'bson';
+import { canonicalDecimal, decimalAsNumber } from './bson-numbers';
 
 /**
  * A string that is equal for two values exactly when MongoDB's equality treats them as equal
@@ -26,8 +27,13 @@ export function keyOf(value: unknown): string {
     const n = value.toNumber();
     return Number.isSafeInteger(n) ? 'n' + n : 'n' + value.toString();
   }
-  if (value instanceof Binary) return 'x' + value.sub_type + ':' + Buffer.from(value.buffer).toString('base64');
-  if (value instanceof Decimal128) return 'm' + value.toString();
+  // Every numeric type keys by value: 2, Long(2), Double(2) and Decimal128('2.0') are one key.
+  if (value instanceof Double || value instanceof Int32) return keyOf(value.value);
+  if (value instanceof Binary) return 'x' + value.sub_type + ':' + Buffer.from(value.buffer.subarray(0, value.position)).toString('base64');
+  if (value instanceof Decimal128) {
+    const n = decimalAsNumber(value);
+    return n === undefined ? 'm' + canonicalDecimal(value) : keyOf(n);
+  }
   if (value instanceof Timestamp) return 't' + value.toString();
   if (value instanceof RegExp) return 'r' + value.source + '/' + value.flags;
   // JSON-quote the parts of composites so that separators inside strings cannot collide.

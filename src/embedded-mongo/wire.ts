@@ -3,7 +3,8 @@
  * OP_QUERY (only used for the first handshake) and OP_MSG, and encoding OP_REPLY / OP_MSG.
  */
 import { BSON, type Document } from 'bson';
-import { DESERIALIZE_OPTIONS, SERIALIZE_OPTIONS } from './bson-options';
+import { SERIALIZE_OPTIONS } from './bson-options';
+import { normalizeCommand, promoteNumbers, RAW_DESERIALIZE_OPTIONS } from './bson-numbers';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -104,7 +105,7 @@ function readDocument(frame: Buffer, offset: number, end: number): [Document, nu
   if (offset + 5 > end) throw new ProtocolError('truncated document');
   const size = frame.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw new ProtocolError('document overruns message');
-  return [BSON.deserialize(frame.subarray(offset, offset + size), DESERIALIZE_OPTIONS), offset + size];
+  return [BSON.deserialize(frame.subarray(offset, offset + size), RAW_DESERIALIZE_OPTIONS), offset + size];
 }
 
 function decodeMsg(frame: Buffer, requestId: number): Request {
@@ -140,6 +141,8 @@ function decodeMsg(frame: Buffer, requestId: number): Request {
   }
   if (!body) throw new ProtocolError('OP_MSG without body');
   for (const [identifier, docs] of sequences) body[identifier] = docs;
+  // Stored data keeps its numeric types; command arguments become numbers (bson-numbers.ts).
+  normalizeCommand(body);
   const db = typeof body.$db === 'string' ? body.$db : 'admin';
   return { requestId, opCode: OP_MSG, command: body, db, noReply: (flags & FLAG_MORE_TO_COME) !== 0 };
 }
@@ -153,6 +156,8 @@ function decodeQuery(frame: Buffer, requestId: number): Request {
   let [command] = readDocument(frame, offset, frame.length);
   // Old drivers wrap the command as { $query: {...}, $readPreference }.
   if (command.$query && typeof command.$query === 'object') command = command.$query as Document;
+  // Only the handshake comes this way: its arguments are promoted to numbers.
+  promoteNumbers(command);
   const dot = fullName.indexOf('.');
   return { requestId, opCode: OP_QUERY, command, db: dot > 0 ? fullName.slice(0, dot) : fullName, noReply: false };
 }

@@ -160,7 +160,7 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, Object.keys(cmd)[0]);
   const filter = docOption(cmd, 'query');
   const deadline = Deadline.of(cmd);
-  const projector = compileProjection(docOption(cmd, 'fields'));
+  const projector = compileProjection(docOption(cmd, 'fields'), filter);
   const shape = (doc: Document | undefined): Document | null => (doc ? projector(doc) : null);
   const modifiers = queryModifiers(cmd);
   const old = target(ctx.catalog.get(ctx.db, name), cmd, filter, deadline, modifiers);

@@ -1,6 +1,6 @@
 /** Collections and indexes: create, drop, list. */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
+import { Query } from '../mingo-bson';
 import { ID_INDEX, type Collection } from '../catalog';
 import { parseCollation, wrongType } from '../collation';
 import { collModOptions, createOptions } from '../collection-options';

@@ -1,7 +1,9 @@
 /** find, getMore, killCursors, aggregate, count, distinct, explain. */
 import { performance } from 'node:perf_hooks';
 import type { Document } from 'bson';
-import { Aggregator, ProcessingMode } from 'mingo';
+import { ProcessingMode } from 'mingo';
+import { stageNeedsPlainNumbers, withPlainNumbers } from '../bson-numbers';
+import { Aggregator } from '../mingo-bson';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
@@ -17,7 +19,7 @@ import { checkModifiers, evaluateLet, resolveHint } from '../modifiers';
 import { compileProjection } from '../projection';
 import { mingoVariableError, NO_MODIFIERS, queryModifiers, type QueryModifiers } from '../query-options';
 import { sortDocuments, sortKeys } from '../sorting';
-import { deepCopy, keyOf, valuesAtPath } from '../values';
+import { deepCopy, isPlainObject, keyOf, valuesAtPath } from '../values';
 import { collectionName, docOption, intOption, type CommandContext, type CommandHandler } from './context';
 
 export { project } from '../projection';
@@ -76,7 +78,7 @@ function runFind(coll: Collection | undefined, spec: FindSpec, deadline: Deadlin
     return { docs: [] };
   }
   const outcome = coll.query(spec.filter, { ...spec.modifiers, sort: spec.sort, skip: spec.skip, limit: spec.limit, deadline });
-  const projector = compileProjection(spec.projection);
+  const projector = compileProjection(spec.projection, spec.filter);
   const docs = outcome.docs.map((doc) => {
     deadline.tick();
     return projector(doc);
@@ -167,14 +169,24 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     ...(staged.variables ? { variables: staged.variables } : {}),
   };
   let stream: Generator<Document> = ticking(input, deadline);
-  rest.forEach((stage, i) => {
+  let copied = false;
+  rest.forEach((stage) => {
     if (staged.collation && stage.$match !== undefined) {
       // mingo's $match would compare strings in binary: the collation-aware filter instead.
       stream = filtered(stream, staged.compile(docOption(stage, '$match')));
       return;
     }
-    // Stages may modify their input objects: the first one gets copies of the stored documents.
-    const aggregator = new Aggregator([stage], { ...options, processingMode: i === 0 ? ProcessingMode.CLONE_INPUT : ProcessingMode.CLONE_OFF });
+    // A plain $sort orders by BSON values (numeric wrappers included) with this server's sort.
+    const keys = Object.keys(stage).length === 1 && isPlainObject(stage.$sort) ? sortKeys(stage.$sort) : undefined;
+    if (keys && keys.length > 0) {
+      stream = ticking(sortDocuments([...stream], stage.$sort as Document, deadline, staged.collation), deadline);
+      return;
+    }
+    // Computing stages see plain numbers (bson-numbers.ts stageNeedsPlainNumbers).
+    if (stageNeedsPlainNumbers(stage)) stream = plainNumbers(stream);
+    // Stages may modify their input objects: the first mingo stage gets copies of the stored documents.
+    const aggregator = new Aggregator([stage], { ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT });
+    copied = true;
     stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
   });
   const out: Document[] = [];
@@ -208,6 +220,11 @@ function stagedModifiers(modifiers: QueryModifiers, coll: Collection | undefined
 /** The documents of `source` that pass `test`. */
 function* filtered(source: Iterator<Document>, test: Predicate): Generator<Document> {
   for (let r = source.next(); r.done !== true; r = source.next()) if (test(r.value)) yield r.value;
+}
+
+/** The documents of `stream` with numeric wrappers as numbers (copies where they change). */
+function* plainNumbers(stream: Generator<Document>): Generator<Document> {
+  for (let r = stream.next(); r.done !== true; r = stream.next()) yield withPlainNumbers(r.value);
 }
 
 /** A non-negative (or, with `positive`, positive) integral number, or undefined. */

@@ -14,14 +14,20 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { BSON, type DeserializeOptions, type Document } from 'bson';
+import { keepNumericTypes, RAW_DESERIALIZE_OPTIONS } from '../bson-numbers';
 
 /**
- * How stored payloads are decoded. Int64 stays a `Long` (a JS number never serialises as
- * int64, so a `Long` in a document was put there on purpose); int32 and double become numbers,
- * as the driver does; Dates, ObjectIds, Binary and Decimal128 keep their classes. A `Double`
- * or `Int32` wrapper object comes back as a plain number.
+ * How stored payloads are decoded: without promotion, then walked with `keepNumericTypes`
+ * (bson-numbers.ts), which rebuilds exactly the in-memory form the catalog held: int64 stays a
+ * `Long`, an integral double in the int32 range a `Double`, Decimal128 a `Decimal128`, every
+ * other number a JS number; Dates, ObjectIds and Binary keep their classes.
  */
-export const STORAGE_BSON_DESERIALIZE_OPTIONS: Readonly<DeserializeOptions> = Object.freeze({ promoteLongs: false });
+export const STORAGE_BSON_DESERIALIZE_OPTIONS: Readonly<DeserializeOptions> = RAW_DESERIALIZE_OPTIONS;
+
+/** Decodes one stored payload into the in-memory form (see STORAGE_BSON_DESERIALIZE_OPTIONS). */
+function decodeStored(payload: Uint8Array): Document {
+  return keepNumericTypes(BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS));
+}
 
 /** Bytes of the header in front of each payload. */
 export const HEADER_BYTES = 8;
@@ -115,7 +121,7 @@ function serializeLarge(doc: Document, out: Buffer): number {
 function verifyDecodes(doc: Document, payload: Buffer): void {
   let decoded: Document;
   try {
-    decoded = BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS);
+    decoded = decodeStored(payload);
   } catch (err) {
     throw new RecordEncodingError(`encoded record does not decode: ${(err as Error).message}`);
   }
@@ -178,7 +184,7 @@ export class RecordFile {
     if (crc32(payload) !== expectedCrc) return { ok: false, reason: 'CRC mismatch' };
     let doc: Document;
     try {
-      doc = BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS);
+      doc = decodeStored(payload);
     } catch (err) {
       return { ok: false, reason: `unparsable BSON (${(err as Error).message})` };
     }
