@@ -144,12 +144,14 @@ describe("MongoDB: an unknown $group accumulator is 15952 \"unknown group operat
   });
 });
 
-describe("MongoDB: an _id holding a '$'-prefixed field is refused on insert with BadValue (2)", () => {
+// MongoDB's validIdField (storage_validation.cpp) answers DollarPrefixedFieldName (52); its unit
+// test RejectsObjectWithDollarPrefixedField asserts that code.
+describe("MongoDB: an _id holding a '$'-prefixed field is refused on insert with DollarPrefixedFieldName (52)", () => {
   it('raw driver insertOne and insertMany; nothing stored', async () => {
     const coll = db.conn.db!.collection('ids');
     for (const p of [coll.insertOne({ _id: { $a: 1 } } as Document), coll.insertOne({ _id: { x: { $b: 1 } } } as Document)]) {
       const err = await serverError(p);
-      expect(err.code).toBe(2);
+      expect(err.code).toBe(52);
       expect(err.message).toMatch(/^_id fields may not contain '\$'-prefixed fields: \$[ab] is not valid for storage\.$/);
     }
     expect(await coll.countDocuments()).toBe(0);
@@ -158,7 +160,7 @@ describe("MongoDB: an _id holding a '$'-prefixed field is refused on insert with
   it('through mongoose: Model.collection.insertOne is refused, a plain sub-document _id is accepted', async () => {
     const Doc = db.conn.model<{ _id: unknown }>('IdDoc', new Schema<{ _id: unknown }>({ _id: Schema.Types.Mixed }));
     const err = await serverError(Doc.collection.insertOne({ _id: { $a: 1 } } as never));
-    expect(err.code).toBe(2);
+    expect(err.code).toBe(52);
     await Doc.create({ _id: { a: 1 } });
     expect(await Doc.countDocuments()).toBe(1);
   });
