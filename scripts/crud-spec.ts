@@ -36,11 +36,21 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 /** The summary numbers of a run. */
-export function summarise(outcomes: readonly TestOutcome[]): { runnable: number; passed: number; failed: number; skipped: number; passPercent: number } {
+export function summarise(outcomes: readonly TestOutcome[]): {
+  runnable: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  passPercent: number;
+  driverSide: number;
+  serverPassPercent: number;
+} {
   const passed = outcomes.filter((o) => o.status === 'pass').length;
   const failed = outcomes.filter((o) => o.status === 'fail').length;
+  const driverSide = outcomes.filter((o) => o.status === 'fail' && o.driverSide).length;
   const runnable = passed + failed;
-  return { runnable, passed, failed, skipped: outcomes.length - runnable, passPercent: runnable ? Math.round((passed / runnable) * 1000) / 10 : 0 };
+  const percent = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
+  return { runnable, passed, failed, skipped: outcomes.length - runnable, passPercent: percent(passed, runnable), driverSide, serverPassPercent: percent(passed, runnable - driverSide) };
 }
 
 /** Runs every .json file of the directory, printing each verdict as it comes. */
@@ -56,7 +66,9 @@ async function main(): Promise<void> {
       const file = EJSON.parse(readFileSync(path.join(args.dir, name), 'utf8'), { relaxed: false }) as Record<string, unknown>;
       for (const outcome of await runFile(uri, info, name, file, args.filter)) {
         outcomes.push(outcome);
-        if (outcome.status !== 'skip' || args.verbose) console.log(`${outcome.status.toUpperCase()} ${name}: ${outcome.test}${outcome.reason ? ` — ${outcome.reason}` : ''}`);
+        const status = outcome.driverSide ? 'FAIL (driver)' : outcome.status.toUpperCase();
+        const why = outcome.driverSide ? ` — ${outcome.reason ?? ''} [${outcome.driverSide}]` : outcome.reason ? ` — ${outcome.reason}` : '';
+        if (outcome.status !== 'skip' || args.verbose) console.log(`${status} ${name}: ${outcome.test}${why}`);
       }
     }
   } finally {
@@ -64,6 +76,10 @@ async function main(): Promise<void> {
   }
   const summary = summarise(outcomes);
   console.log(`runnable ${summary.runnable}, passed ${summary.passed}, failed ${summary.failed}, pass ${summary.passPercent}% of runnable, skipped ${summary.skipped}`);
+  console.log(
+    `failures the Node driver decides before any server sees a command: ${summary.driverSide}; ` +
+      `pass ${summary.serverPassPercent}% of the ${summary.runnable - summary.driverSide} runnable tests the server decides`,
+  );
   if (args.json) writeFileSync(args.json, JSON.stringify({ summary, outcomes }, null, 2));
 }
 

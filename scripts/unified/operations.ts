@@ -94,6 +94,10 @@ const databaseOps: Record<string, Handler> = {
   createCollection: async (d: Db, a, e) => plain(await d.createCollection(String(a.collection), options(a, e, 'collection'))),
   dropCollection: async (d: Db, a, e) => plain(await d.dropCollection(String(a.collection), options(a, e, 'collection'))),
   listCollections: async (d: Db, a, e) => rootArray(await d.listCollections(a.filter as Doc, options(a, e, 'filter')).toArray()),
+  modifyCollection: async (d: Db, a) => {
+    const { collection, ...changes } = a;
+    return root(await d.command({ collMod: String(collection), ...changes }));
+  },
   listCollectionNames: async (d: Db, a, e) => plain((await d.listCollections(a.filter as Doc, options(a, e, 'filter')).toArray()).map((c) => c.name)),
 };
 

@@ -9,6 +9,7 @@
  * test with a "runner:" reason, never skips it, so that the pass rate cannot be flattered.
  */
 import { MongoClient, MongoServerError, type ClientSession, type Collection, type Db } from 'mongodb';
+import { driverSideCause } from './driver-side';
 import { isDocument, matchRootArray, matchValue, show, type EntityLookup } from './match';
 import { runOperation, type Entities, type OperationResult } from './operations';
 
@@ -18,6 +19,8 @@ export interface TestOutcome {
   test: string;
   status: 'pass' | 'fail' | 'skip';
   reason?: string;
+  /** For a failure: set when the Node driver decides it before any server is involved (driver-side.ts). */
+  driverSide?: string;
 }
 
 /** What the runner knows of the server under test, for runOnRequirements. */
@@ -329,7 +332,8 @@ async function verdict(file: string, test: string, body: () => Promise<void>): P
     await body();
     return { file, test, status: 'pass' };
   } catch (error) {
-    const reason = error instanceof TestFailure ? error.message : `setup or check error: ${(error as Error).message}`;
-    return { file, test, status: 'fail', reason: reason.replace(/\s+/g, ' ') };
+    const reason = (error instanceof TestFailure ? error.message : `setup or check error: ${(error as Error).message}`).replace(/\s+/g, ' ');
+    const driverSide = driverSideCause(file, test, reason);
+    return driverSide ? { file, test, status: 'fail', reason, driverSide } : { file, test, status: 'fail', reason };
   }
 }

@@ -12,7 +12,8 @@ import type { Collection } from './catalog';
 import { CommandError } from './errors';
 import { compileFilter, type Predicate } from './filter';
 import { findFieldName } from './input-errors';
-import { formatValue, isPlainObject } from './values';
+import { bsonTypeAlias } from './mingo-bson';
+import { formatValue, getPath, isPlainObject } from './values';
 
 /** The options a collection keeps (stored with it, shown by listCollections). */
 export interface CollectionOptions {
@@ -118,5 +119,58 @@ export function checkValidation(coll: Collection, doc: Document, previous: Docum
   const test = validatorTest(options.validator);
   if (test(doc)) return;
   if (level === 'moderate' && previous && !test(previous)) return;
-  throw new CommandError('DocumentValidationFailure', 'Document failed validation', { errInfo: { failingDocumentId: doc._id } });
+  throw new CommandError('DocumentValidationFailure', 'Document failed validation', {
+    errInfo: { failingDocumentId: doc._id, details: validationDetails(options.validator, doc) },
+  });
+}
+
+/** MongoDB's `reason` for a failed clause, by its operator (doc_validation_error.cpp's wording). */
+const REASONS: Record<string, string> = {
+  $type: 'type did not match',
+  $in: 'no matching value found in array',
+  $nin: 'matching value found in array',
+  $regex: 'regular expression did not match',
+  $exists: 'path does not exist',
+};
+
+/**
+ * `errInfo.details` (MongoDB 5.0+) for a document the validator refused: a validator of several
+ * clauses (an implicit `$and`) lists the ones not satisfied, each explained by its operator, as
+ * given, the reason and the value considered. A subset of MongoDB's explanation: `$or`, `$nor`,
+ * `$expr` and the like are reported as a whole, without their inner clauses.
+ */
+function validationDetails(validator: Document, doc: Document): Document {
+  const entries = Object.entries(validator);
+  if (entries.length === 1) return clauseDetails(entries[0][0], entries[0][1], doc);
+  return { operatorName: '$and', clausesNotSatisfied: notSatisfied(entries, doc, (field, cond) => clauseDetails(field, cond, doc)) };
+}
+
+/** The `{index, details}` of each entry (a clause of `$and`) that `doc` does not satisfy. */
+function notSatisfied(entries: Array<[string, unknown]>, doc: Document, explain: (field: string, cond: unknown) => Document): Document[] {
+  const out: Document[] = [];
+  entries.forEach(([field, cond], index) => {
+    if (!validatorTest({ [field]: cond })(doc)) out.push({ index, details: explain(field, cond) });
+  });
+  return out;
+}
+
+/** One top-level clause: a field's condition (several operators: an `$and` of them) or a top-level operator. */
+function clauseDetails(field: string, cond: unknown, doc: Document): Document {
+  if (field.startsWith('$')) return { operatorName: field, specifiedAs: { [field]: cond }, reason: 'expression did not match' };
+  const ops = isPlainObject(cond) ? Object.keys(cond).filter((k) => k.startsWith('$')) : [];
+  if (ops.length === 0) return operatorDetails(field, '$eq', { [field]: cond }, doc);
+  if (ops.length === 1) return operatorDetails(field, ops[0], { [field]: cond }, doc);
+  const perOperator = ops.map((op): [string, unknown] => [field, { [op]: (cond as Document)[op] }]);
+  return {
+    operatorName: '$and',
+    clausesNotSatisfied: notSatisfied(perOperator, doc, (f, c) => operatorDetails(f, Object.keys(c as Document)[0], { [f]: c }, doc)),
+  };
+}
+
+function operatorDetails(field: string, operatorName: string, specifiedAs: Document, doc: Document): Document {
+  const value = getPath(doc, field);
+  if (value === undefined) return { operatorName, specifiedAs, reason: 'field was missing' };
+  const out: Document = { operatorName, specifiedAs, reason: REASONS[operatorName] ?? 'comparison failed', consideredValue: value };
+  if (operatorName === '$type') out.consideredType = bsonTypeAlias(value);
+  return out;
 }

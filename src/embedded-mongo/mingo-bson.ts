@@ -148,6 +148,12 @@ const TYPE_ALIASES: Readonly<Record<string, number>> = {
   maxKey: 127,
 };
 const TYPE_CODES = new Set(Object.values(TYPE_ALIASES));
+/** The `$type` alias of a stored value's BSON type (`'int'`, `'string'`...), as MongoDB names it in errors. */
+export function bsonTypeAlias(v: unknown): string | undefined {
+  const code = bsonTypeOf(v);
+  return Object.keys(TYPE_ALIASES).find((alias) => TYPE_ALIASES[alias] === code);
+}
+
 /** `'number'`: any of double, int, long, decimal. */
 const NUMBER = 0;
 

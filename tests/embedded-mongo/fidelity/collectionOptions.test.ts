@@ -61,6 +61,38 @@ describe('MongoDB document validation (validator with query operators)', () => {
     expect(await coll.findOne({ _id: 'ok' as never })).toEqual({ _id: 'ok', qty: 1, status: 'A' });
   });
 
+  it('MongoDB 5.0+: errInfo.details explains the failed clause (operatorName, specifiedAs, reason, consideredValue)', async () => {
+    const coll = await fresh('details_items', { validator });
+    const one = await serverError(coll.insertOne({ _id: 'd1' as never, qty: 'x', status: 'A' }));
+    expect((one.errInfo as Document).details).toMatchObject({
+      operatorName: '$and',
+      clausesNotSatisfied: [
+        {
+          index: 0,
+          details: {
+            operatorName: '$and',
+            // A string is neither a number nor comparable with 0 (type bracketing): both fail.
+            clausesNotSatisfied: [
+              { index: 0, details: { operatorName: '$type', specifiedAs: { qty: { $type: 'number' } }, reason: 'type did not match', consideredValue: 'x', consideredType: 'string' } },
+              { index: 1, details: { operatorName: '$gte', specifiedAs: { qty: { $gte: 0 } }, reason: 'comparison failed', consideredValue: 'x' } },
+            ],
+          },
+        },
+      ],
+    });
+    const typed = await coll.db.createCollection('typed_items', { validator: { x: { $type: 'string' } } });
+    const err = await serverError(typed.insertOne({ _id: 'd2' as never, x: 1 }));
+    expect((err.errInfo as Document).details).toEqual({
+      operatorName: '$type',
+      specifiedAs: { x: { $type: 'string' } },
+      reason: 'type did not match',
+      consideredValue: 1,
+      consideredType: 'int',
+    });
+    const missing = await serverError(typed.insertOne({ _id: 'd3' as never }));
+    expect((missing.errInfo as Document).details).toEqual({ operatorName: '$type', specifiedAs: { x: { $type: 'string' } }, reason: 'field was missing' });
+  });
+
   it('bypassDocumentValidation: true skips the validator', async () => {
     const coll = await fresh('bypass_items', { validator });
     await coll.insertOne({ qty: -1, status: 'A' }, { bypassDocumentValidation: true });
