@@ -12,12 +12,21 @@ import { Uncommitted, type Undo } from './uncommitted';
 
 export { Collection, ID_INDEX, equalityValue, type QueryStats } from './collection';
 
+/** A runtime parameter: its value, and how a new one is checked and put into effect. */
+export interface ServerParameter {
+  get(): unknown;
+  /** Puts `value` into effect, or throws MongoDB's error for a bad value. */
+  set(value: unknown): void;
+}
+
 /** Databases → collections. */
 export class Catalog {
   readonly dbs = new Map<string, Map<string, Collection>>();
   readonly stats: QueryStats = { docsExamined: 0, indexedQueries: 0, collectionScans: 0 };
   /** Changes applied here that are not durable yet (used only with a persistence that can fail). */
   readonly uncommitted = new Uncommitted();
+  /** Runtime parameters `setParameter` may change (by name), registered by what honours them. */
+  readonly parameters = new Map<string, ServerParameter>();
 
   /** The collection, or undefined if it does not exist. */
   get(db: string, coll: string): Collection | undefined {

@@ -198,6 +198,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   log(authenticator || socketDir ? 'info' : 'warn', `embedded MongoDB-compatible server listening ${where}`);
   const ttl = new TtlMonitor({ catalog, cursors, persistence, log }, ttlSecs);
   ttl.start();
+  catalog.parameters.set('ttlMonitorSleepSecs', ttl.parameter);
   let closing: Promise<void> | undefined;
   return {
     uri,

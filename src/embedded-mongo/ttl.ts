@@ -15,6 +15,7 @@
 import type { Document } from 'bson';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Catalog } from './catalog';
+import { CommandError } from './errors';
 import { CommandContext, runCommand, type CommandHandler } from './commands/context';
 import { deleteDoc } from './commands/writes';
 import type { CursorStore } from './cursors';
@@ -61,14 +62,27 @@ export class TtlMonitor {
   constructor(
     private readonly state: TtlMonitorState,
     /** Seconds between passes (MongoDB's `ttlMonitorSleepSecs`). */
-    private readonly sleepSecs: number = DEFAULT_TTL_MONITOR_SLEEP_SECS,
+    private sleepSecs: number = DEFAULT_TTL_MONITOR_SLEEP_SECS,
   ) {}
 
   /** Starts the periodic passes (the timer does not keep the process alive). */
   start(): void {
+    clearInterval(this.timer);
     this.timer = setInterval(() => void this.runPass(), Math.max(1, this.sleepSecs * 1000));
     this.timer.unref();
   }
+
+  /** The period as `setParameter ttlMonitorSleepSecs` sees it: read, and changed from the next pass on. */
+  readonly parameter = {
+    get: (): number => this.sleepSecs,
+    set: (value: unknown): void => {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+        throw new CommandError('BadValue', `ttlMonitorSleepSecs must be a positive whole number of seconds, got ${String(value)}`);
+      }
+      this.sleepSecs = value;
+      if (!this.stopped && this.timer) this.start();
+    },
+  };
 
   /** Runs one pass now, unless one is running; resolves when it is done. */
   runPass(): Promise<void> {

@@ -99,23 +99,44 @@ const serverStatus: CommandHandler = (_cmd, ctx) => {
   };
 };
 
+/** The parameter names a setParameter/getParameter command names (its fields but the first and the generic ones). */
+function parameterNames(cmd: Document): string[] {
+  return Object.keys(cmd)
+    .slice(1)
+    .filter((k) => !GENERIC_ARGUMENTS.has(k));
+}
+
 /**
- * setParameter: only on the admin database (Unauthorized, 13, elsewhere, as MongoDB). The
- * embedded server has no runtime parameters it could honour, so every parameter is refused as
- * MongoDB refuses one it does not know: InvalidOptions (72) "attempted to set unrecognized
- * parameter [x], use help:true to see options ". None at all: "no option found to set".
+ * setParameter: only on the admin database (Unauthorized, 13, elsewhere, as MongoDB). Only the
+ * parameters the server honours exist (`ttlMonitorSleepSecs`: the TTL monitor's period); any
+ * other is refused as MongoDB refuses one it does not know: InvalidOptions (72) "attempted to
+ * set unrecognized parameter [x], use help:true to see options ". None at all: "no option found
+ * to set". All are checked before any is set. The reply's `was` holds the previous value.
  */
 const setParameter: CommandHandler = (cmd, ctx) => {
   if (ctx.db !== 'admin') throw new CommandError('Unauthorized', 'setParameter may only be run against the admin database.');
-  const names = Object.keys(cmd)
-    .slice(1)
-    .filter((k) => !GENERIC_ARGUMENTS.has(k));
+  const names = parameterNames(cmd);
   if (names.length === 0) throw new CommandError('InvalidOptions', 'no option found to set, use help:true to see options ');
-  throw new CommandError('InvalidOptions', `attempted to set unrecognized parameter [${names[0]}], use help:true to see options `);
+  const unknown = names.find((n) => !ctx.catalog.parameters.has(n));
+  if (unknown) throw new CommandError('InvalidOptions', `attempted to set unrecognized parameter [${unknown}], use help:true to see options `);
+  const was = ctx.catalog.parameters.get(names[0])?.get();
+  for (const name of names) ctx.catalog.parameters.get(name)?.set(cmd[name]);
+  return { was };
+};
+
+/** getParameter: the named parameters' values (`'*'`: all of them), admin only as setParameter. */
+const getParameter: CommandHandler = (cmd, ctx) => {
+  if (ctx.db !== 'admin') throw new CommandError('Unauthorized', 'getParameter may only be run against the admin database.');
+  const all = cmd.getParameter === '*';
+  const names = all ? [...ctx.catalog.parameters.keys()] : parameterNames(cmd);
+  const unknown = names.find((n) => !ctx.catalog.parameters.has(n));
+  if (unknown || names.length === 0) throw new CommandError('InvalidOptions', 'no option found to get');
+  return Object.fromEntries(names.map((n) => [n, ctx.catalog.parameters.get(n)?.get()]));
 };
 
 /** serverStatus and setParameter, keyed by lower-case name. */
 export const serverStatusCommands: Record<string, CommandHandler> = {
   serverstatus: serverStatus,
   setparameter: setParameter,
+  getparameter: getParameter,
 };

@@ -75,6 +75,26 @@ describe('MongoDB setParameter', () => {
     expect(err).toMatchObject({ code: 72, codeName: 'InvalidOptions' });
     expect(err.message).toMatch(/^attempted to set unrecognized parameter \[noSuchParameterTn\], use help:true to see options/);
   });
+
+  it('ttlMonitorSleepSecs: set (the reply holds the previous value as `was`) and read back with getParameter', async () => {
+    const admin = db.conn.db!.admin();
+    const before = (await admin.command({ getParameter: 1, ttlMonitorSleepSecs: 1 })).ttlMonitorSleepSecs as number;
+    try {
+      const reply = await admin.command({ setParameter: 1, ttlMonitorSleepSecs: 7 });
+      expect(reply.was).toBe(before);
+      expect((await admin.command({ getParameter: 1, ttlMonitorSleepSecs: 1 })).ttlMonitorSleepSecs).toBe(7);
+    } finally {
+      await admin.command({ setParameter: 1, ttlMonitorSleepSecs: before });
+    }
+  });
+});
+
+describeEmbedded('setParameter refuses a bad ttlMonitorSleepSecs, setting nothing', () => {
+  it('zero, a fraction or a string: BadValue (2)', async () => {
+    const admin = db.conn.db!.admin();
+    for (const bad of [0, 1.5, 'x']) expect((await serverError(admin.command({ setParameter: 1, ttlMonitorSleepSecs: bad }))).code).toBe(2);
+    expect((await admin.command({ getParameter: 1, ttlMonitorSleepSecs: 1 })).ttlMonitorSleepSecs).toBe(60);
+  });
 });
 
 describe('MongoDB collMod', () => {
