@@ -183,11 +183,19 @@ function matchDocument(expected: Record<string, unknown>, actual: unknown, root:
   return null;
 }
 
+/** The own fields of a driver option object (a class instance that is no BSON value, date, regex or bytes), as BSON serialises it; anything else unchanged. */
+function optionClassFields(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isDocument(value) || bsonType(value) !== undefined) return value;
+  if (value instanceof Date || value instanceof RegExp || value instanceof Uint8Array) return value;
+  return { ...value };
+}
+
 /** Matches a value by the format's rules; `root` allows extra fields at this level. Returns a reason or null. */
 export function matchValue(expected: unknown, actualValue: unknown, root: boolean, ctx: MatchContext): string | null {
   const at = ctx.path || '(root)';
-  // The driver hands some documents of a command over as Maps (a find's sort, for one).
-  const actual = actualValue instanceof Map ? Object.fromEntries(actualValue) : actualValue;
+  // The driver hands some documents of a command over as Maps (a find's sort, for one), or as
+  // option classes (ReadConcern): on the wire both are documents of their own fields.
+  const actual = actualValue instanceof Map ? Object.fromEntries(actualValue) : optionClassFields(actualValue);
   const op = specialOperator(expected);
   if (op) return matchOperator(op, (expected as Record<string, unknown>)[op], actual, actual !== undefined, ctx, root);
   if (isDocument(expected)) return matchDocument(expected, actual, root, ctx);

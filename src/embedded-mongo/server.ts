@@ -9,6 +9,7 @@ import { allowedBeforeAuthentication, unauthorizedReply, type AuthSession, type 
 import type { Catalog } from './catalog';
 import { adminCommands } from './commands/admin';
 import { CommandContext, runCommand, type CommandHandler } from './commands/context';
+import { noteSession } from './local-sessions';
 import { crudCommands } from './commands/crud';
 import { ddlCommands } from './commands/ddl';
 import { readCommands } from './commands/reads';
@@ -38,7 +39,7 @@ export interface ServerState {
 }
 
 /** Runs one command and returns its reply; never throws. */
-export async function dispatch(state: ServerState, request: Request, connectionId: number): Promise<Document> {
+export async function dispatch(state: ServerState, request: Request, connectionId: number, user?: string): Promise<Document> {
   const name = Object.keys(request.command)[0] ?? '';
   try {
     state.onCommand?.(name);
@@ -52,8 +53,10 @@ export async function dispatch(state: ServerState, request: Request, connectionI
   if (refused) return errorReply(refused);
   const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
+  // The session is in the local session cache from the command's start on, as in MongoDB ($listLocalSessions).
+  if (request.command.lsid !== undefined) noteSession(state.catalog, request.command.lsid, user);
   // The handler, then its commit (or a read's wait for durability), rolled back on failure: commands/context.ts.
-  return runCommand(name.toLowerCase(), handler, request.command, state.persistence, () => new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId));
+  return runCommand(name.toLowerCase(), handler, request.command, state.persistence, () => new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId, user));
 }
 
 /** `configureFailPoint`, answered like any command: its errors as error replies. */
@@ -419,7 +422,7 @@ export class WireServer {
       return this.afterSasl(conn, result);
     }
     if (!auth.authenticated && !allowedBeforeAuthentication(lower)) return unauthorizedReply(name);
-    const reply = await dispatch(this.state, request, conn.id);
+    const reply = await dispatch(this.state, request, conn.id, auth.user);
     if ((lower === 'hello' || lower === 'ismaster') && reply.ok === 1) this.addSaslFields(auth, request.command, reply);
     return reply;
   }

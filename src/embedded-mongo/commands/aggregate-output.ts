@@ -8,6 +8,7 @@ import { Collection } from '../catalog';
 import { checkValidation } from '../collection-options';
 import { CommandError } from '../errors';
 import { withId } from '../update';
+import { listLocalSessions } from '../local-sessions';
 import { isPlainObject } from '../values';
 import type { CommandContext } from './context';
 import { checkStorable, duplicateKeyError } from './writes';
@@ -22,15 +23,17 @@ export interface OutTarget {
 const LAST_ONLY = new Set(['$out', '$merge']);
 
 /**
- * Splits a trailing `$out` off a pipeline: the stages to run and where to write, checked as
+ * Splits a trailing `$out` or `$merge` off a pipeline: the stages to run and where to write, checked as
  * MongoDB checks them (40601 when `$out` or `$merge` is not the last stage).
  */
-export function splitOut(pipeline: Document[], db: string): { stages: Document[]; out?: OutTarget } {
+export function splitOut(pipeline: Document[], db: string): { stages: Document[]; out?: OutTarget; merge?: unknown } {
   pipeline.forEach((stage, i) => {
     const op = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
     if (op !== undefined && LAST_ONLY.has(op) && i !== pipeline.length - 1) throw new CommandError('Location40601', `${op} can only be the final stage in the pipeline`);
   });
   const last = pipeline.at(-1);
+  // A trailing $merge is handed back unparsed (aggregate-merge.ts checks it against its target).
+  if (last?.$merge !== undefined) return { stages: pipeline.slice(0, -1), merge: last.$merge };
   if (!last || last.$out === undefined) return { stages: pipeline };
   return { stages: pipeline.slice(0, -1), out: outTarget(last.$out, db) };
 }
@@ -47,11 +50,20 @@ function outTarget(spec: unknown, db: string): OutTarget {
   } else {
     throw new CommandError('Location16990', `$out only supports a string or object argument, but found ${Array.isArray(spec) ? 'array' : typeof spec}`);
   }
-  if (target.coll === '' || target.coll.includes('$') || target.coll.includes('\0') || target.coll.startsWith('system.')) {
-    throw new CommandError('InvalidNamespace', `Invalid $out target namespace, ${target.db}.${target.coll}`);
-  }
-  if (target.db === '' || /[/\\. "$\0]/.test(target.db)) throw new CommandError('InvalidNamespace', `Invalid $out target namespace, ${target.db}.${target.coll}`);
-  return target;
+  if (target.coll.startsWith('system.')) throw new CommandError('InvalidNamespace', `Invalid $out target namespace, ${target.db}.${target.coll}`);
+  return checkTargetNamespace(target, '$out');
+}
+
+/**
+ * Throws InvalidNamespace, worded as the stage's own message, unless `target` is a valid
+ * namespace (NamespaceString::isValid): a collection name without `$` or NUL, a database name
+ * without `/\\. "$` or NUL.
+ */
+export function checkTargetNamespace(target: OutTarget, stage: '$out' | '$merge'): OutTarget {
+  const valid = target.coll !== '' && !target.coll.includes('$') && !target.coll.includes('\0') && target.db !== '' && !/[/\\. "$\0]/.test(target.db);
+  if (valid) return target;
+  const ns = `${target.db}.${target.coll}`;
+  throw new CommandError('InvalidNamespace', stage === '$out' ? `Invalid $out target namespace, ${ns}` : `Invalid $merge target namespace: '${ns}'`);
 }
 
 /**
@@ -80,12 +92,12 @@ export function writeOut(ctx: CommandContext, target: OutTarget, docs: Document[
 }
 
 /** Stages a database-level aggregate may start with, and whether this server runs them. */
-const COLLECTIONLESS_FIRST: Record<string, boolean> = { $documents: true, $currentOp: false, $listLocalSessions: false, $changeStream: false };
+const COLLECTIONLESS_FIRST: Record<string, boolean> = { $documents: true, $currentOp: false, $listLocalSessions: true, $changeStream: false };
 
 /**
  * Checks a database-level aggregate (`aggregate: 1`): its first stage must be one that needs no
- * collection (InvalidNamespace, 73, as MongoDB, otherwise); of those only `$documents` runs
- * here, the others are refused by name.
+ * collection (InvalidNamespace, 73, as MongoDB, otherwise); of those `$documents` and
+ * `$listLocalSessions` run here, the others are refused by name.
  */
 export function checkCollectionless(pipeline: Document[]): void {
   const first = pipeline[0];
@@ -94,4 +106,14 @@ export function checkCollectionless(pipeline: Document[]): void {
     throw new CommandError('InvalidNamespace', `{aggregate: 1} is not valid for '${op ?? '$match'}'; a collection is required.`);
   }
   if (!COLLECTIONLESS_FIRST[op]) throw new CommandError('NotImplemented', `${op} is not supported by the embedded server`);
+}
+
+/**
+ * The pipeline a database-level aggregate runs: a leading `$listLocalSessions` becomes the
+ * `$documents` of the sessions it lists (local-sessions.ts); any other pipeline is unchanged.
+ */
+export function withLocalSessions(ctx: CommandContext, pipeline: Document[]): Document[] {
+  const first = pipeline[0];
+  if (!isPlainObject(first) || first.$listLocalSessions === undefined) return pipeline;
+  return [{ $documents: { $literal: listLocalSessions(ctx.catalog, first.$listLocalSessions, ctx.user) } }, ...pipeline.slice(1)];
 }

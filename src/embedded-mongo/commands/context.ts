@@ -25,6 +25,8 @@ export class CommandContext implements ChangeOwner {
     /** The command's database (`$db`). */
     readonly db: string,
     readonly connectionId: number,
+    /** The authenticated user running the command; undefined without authentication. */
+    readonly user?: string,
   ) {
     this.tracked = persistence.infallible !== true;
   }

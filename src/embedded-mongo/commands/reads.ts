@@ -8,7 +8,8 @@ import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
 import { checkFilter, checkGroupAccumulators } from '../input-errors';
-import { checkCollectionless, splitOut, writeOut } from './aggregate-output';
+import { checkCollectionless, splitOut, withLocalSessions, writeOut } from './aggregate-output';
+import { prepareMerge, writeMerge } from './aggregate-merge';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { collatedPredicate } from '../collated-filter';
@@ -130,6 +131,10 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     const op = Object.keys(stage)[0];
     if (UNSUPPORTED_STAGES.has(op)) throw new CommandError('NotImplemented', `${op} is not supported by the embedded server`);
     if (op === '$documents' && i > 0) throw new CommandError('BadValue', '$documents must be first stage in pipeline.');
+    if (op === '$listLocalSessions') {
+      if (i > 0) throw new CommandError('Location40602', '$listLocalSessions is only valid as the first stage in a pipeline.');
+      throw new CommandError('InvalidNamespace', '$listLocalSessions must be run against the database with {aggregate: 1}, not a collection');
+    }
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
@@ -345,16 +350,20 @@ function aggregateSource(cmd: Document): string | undefined {
 const aggregate: CommandHandler = (cmd, ctx) => {
   const name = aggregateSource(cmd);
   if (cmd.explain) return explainAggregate(cmd, ctx);
-  const { stages, out } = splitOut(cmd.pipeline as Document[], ctx.db);
+  const pipeline = name === undefined ? withLocalSessions(ctx, cmd.pipeline as Document[]) : (cmd.pipeline as Document[]);
+  const { stages, out, merge: mergeSpec } = splitOut(pipeline, ctx.db);
   const deadline = Deadline.of(cmd);
   const modifiers = queryModifiers(cmd);
   const coll = name === undefined ? undefined : ctx.catalog.get(ctx.db, name);
   if (!coll) checkModifiers(modifiers);
+  // $merge is checked against its target before the pipeline runs, as MongoDB parses it.
+  const merge = mergeSpec === undefined ? undefined : prepareMerge(ctx, mergeSpec, modifiers.collation ?? coll?.collation);
   const docs = runPipeline(ctx, coll, stages, deadline, modifiers);
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`;
-  // $out: the results go to the target collection, the cursor comes back empty.
+  // $out and $merge: the results go to the target collection, the cursor comes back empty.
   if (out) writeOut(ctx, out, docs);
-  return { cursor: ctx.cursors.first(ns, out ? [] : docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
+  if (merge) writeMerge(ctx, merge, docs, deadline);
+  return { cursor: ctx.cursors.first(ns, out || merge ? [] : docs, intOption(docOption(cmd, 'cursor'), 'batchSize'), false, deadline) };
 };
 
 /**
