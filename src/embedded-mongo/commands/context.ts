@@ -123,6 +123,14 @@ function scopeOf(name: string, cmd: Document, db: string): Scope | undefined {
 
 /** Commands that may change stored data: they ask a persistence that refuses writes to recover first. */
 export const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'create', 'collmod', 'drop', 'dropdatabase', 'createindexes', 'dropindexes']);
+/** Whether a command may change stored data: a write command, or an aggregate ending in `$out`/`$merge`. */
+function mayWrite(name: string, cmd: Document): boolean {
+  if (WRITE_COMMANDS.has(name)) return true;
+  if (name !== 'aggregate' || !Array.isArray(cmd.pipeline)) return false;
+  const last: unknown = cmd.pipeline[cmd.pipeline.length - 1];
+  return typeof last === 'object' && last !== null && ('$out' in last || '$merge' in last);
+}
+
 /** A read that keeps meeting rollbacks gives up after this many runs. */
 const MAX_RUNS = 5;
 
@@ -133,7 +141,7 @@ const MAX_RUNS = 5;
  */
 export async function runCommand(name: string, handler: CommandHandler, cmd: Document, persistence: Persistence, makeContext: () => CommandContext): Promise<Document> {
   // Give a persistence that refuses writes the chance to recover before a write runs.
-  if (persistence.health && WRITE_COMMANDS.has(name) && !persistence.health().writable) await persistence.recover?.();
+  if (persistence.health && mayWrite(name, cmd) && !persistence.health().writable) await persistence.recover?.();
   for (let run = 1; ; run++) {
     const ctx = makeContext();
     if (cmd.bypassDocumentValidation === true) ctx.bypassDocumentValidation = true;
