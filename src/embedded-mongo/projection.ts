@@ -73,6 +73,37 @@ function mingoProjection(spec: Document, filter: Document): Projector {
   return (doc) => inDocumentOrder(doc, query.find<Document>([doc], spec).all()[0] ?? {});
 }
 
+/**
+ * The field order of aggregation's `$project` (mingo emits its own): fields kept from the input
+ * in the input's order, then computed fields in the order the stage names them, as MongoDB's
+ * projection executor adds them. Undefined when the stage only excludes (order is kept then).
+ */
+export function projectStageOrder(spec: Document): ((source: Document, out: Document) => Document) | undefined {
+  const computed = Object.keys(spec).filter((k) => !k.includes('.') && isComputed(spec[k]));
+  const includes = Object.values(spec).some((v) => v === 1 || v === true || isComputed(v) || isPlainObject(v));
+  if (!includes) return undefined;
+  const late = new Set(computed);
+  return (source, out) => {
+    const ordered: Document = {};
+    for (const k of Object.keys(source)) {
+      if (!(k in out) || late.has(k)) continue;
+      const v: unknown = out[k];
+      const from: unknown = source[k];
+      ordered[k] = isPlainObject(v) && isPlainObject(from) ? inDocumentOrder(from, v) : v;
+    }
+    for (const k of computed) if (k in out) ordered[k] = out[k];
+    for (const k of Object.keys(out)) if (!(k in ordered)) ordered[k] = out[k];
+    return ordered;
+  };
+}
+
+/** Whether a `$project` value computes the field (an expression or a literal) rather than keeping or dropping it. */
+function isComputed(v: unknown): boolean {
+  if (v === 0 || v === 1 || v === true || v === false) return false;
+  if (isPlainObject(v)) return Object.keys(v).some((k) => k.startsWith('$'));
+  return true;
+}
+
 /** `out`'s fields in the order `source` has them (recursively), then fields `source` lacks. */
 function inDocumentOrder(source: Document, out: Document): Document {
   const ordered: Document = {};

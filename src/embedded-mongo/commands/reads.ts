@@ -17,7 +17,7 @@ import { checkCollatedStage } from '../collated-pipeline';
 import { parseCollation, type Collation } from '../collation';
 import { compileFilter, type Predicate } from '../filter';
 import { checkModifiers, evaluateLet, resolveHint } from '../modifiers';
-import { compileProjection } from '../projection';
+import { compileProjection, projectStageOrder } from '../projection';
 import { mingoVariableError, NO_MODIFIERS, queryModifiers, type QueryModifiers } from '../query-options';
 import { sortDocuments, sortKeys } from '../sorting';
 import { deepCopy, isPlainObject, keyOf, valuesAtPath } from '../values';
@@ -192,7 +192,9 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     // Stages may modify their input objects: the first mingo stage gets copies of the stored documents.
     const aggregator = new Aggregator([stage], { ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT });
     copied = true;
-    stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
+    const order = Object.keys(stage).length === 1 && isPlainObject(stage.$project) ? projectStageOrder(stage.$project) : undefined;
+    stream = order ? reordered(aggregator, stream, order) : ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
+    if (order) stream = ticking(stream, deadline);
   });
   const out: Document[] = [];
   try {
@@ -201,6 +203,19 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     throw mingoVariableError(err);
   }
   return out;
+}
+
+/**
+ * A one-to-one stage (`$project`) run by mingo, each output put in `order` against the input it
+ * came from: mingo pulls one input per output, so the last input pulled is the output's source.
+ */
+function* reordered(aggregator: Aggregator, source: Generator<Document>, order: (source: Document, out: Document) => Document): Generator<Document> {
+  let last: Document = {};
+  const remembered = (function* () {
+    for (let r = source.next(); r.done !== true; r = source.next()) yield (last = r.value);
+  })();
+  const out = aggregator.stream(remembered) as Iterator<Document>;
+  for (let r = out.next(); r.done !== true; r = out.next()) yield order(last, r.value);
 }
 
 /** What a pipeline's stages need of the modifiers: the collation, evaluated `let`, a filter compiler. */

@@ -90,3 +90,12 @@ test('projected fields come in document order, _id first (MongoDB keeps the stor
   const viaModel = await Model.findById(1).select({ 'sub.c': 1, s: 1 }).lean();
   expect(Object.keys(viaModel!)).toEqual(['_id', 'sub', 's']);
 });
+
+test("aggregation $project keeps the input's field order, computed fields after in the stage's order (MongoDB's projection executor)", async () => {
+  const first = async (pipeline: Document[]) => (await coll.aggregate(pipeline).toArray())[0];
+  expect(Object.keys(await first([{ $project: { _id: 0, s: 1, a: 1 } }]))).toEqual(['a', 's']);
+  expect(Object.keys(await first([{ $project: { total: { $sum: '$arr' }, s: 1, label: 'x', a: 1 } }]))).toEqual(['_id', 'a', 's', 'total', 'label']);
+  expect(await first([{ $project: { total: { $sum: '$arr' }, a: 1 } }])).toEqual({ _id: 1, a: 'first', total: 15 });
+  const viaModel = await Model.aggregate([{ $match: { _id: 1 } }, { $project: { _id: 0, 'sub.d': 1, a: 1 } }]);
+  expect(Object.keys(viaModel[0])).toEqual(['a', 'sub']);
+});
