@@ -2,13 +2,15 @@
  * Collection options (`create`, `collMod`) and document validation, as MongoDB 7.0 does them.
  * Supported: `validator` with query operators, `validationLevel` (strict / moderate / off) and
  * `validationAction` (error / warn); a failing write gets DocumentValidationFailure (121)
- * "Document failed validation", and `bypassDocumentValidation: true` skips the check. Options
- * MongoDB has but this server does not implement (capped collections, views, time series,
+ * "Document failed validation", and `bypassDocumentValidation: true` skips the check; capped
+ * collections (`capped`, `size`, `max`: capped.ts). Options
+ * MongoDB has but this server does not implement (views, time series,
  * clustered collections, collations, `$jsonSchema`...) are refused by name instead of being
  * ignored; fields MongoDB does not know are refused with its IDL error (40415).
  */
 import type { Document } from 'bson';
 import type { Collection } from './catalog';
+import { parseCappedOptions, type CappedOptions } from './capped';
 import { CommandError } from './errors';
 import { compileFilter, type Predicate } from './filter';
 import { findFieldName } from './input-errors';
@@ -16,7 +18,7 @@ import { bsonTypeAlias } from './mingo-bson';
 import { formatValue, getPath, isPlainObject } from './values';
 
 /** The options a collection keeps (stored with it, shown by listCollections). */
-export interface CollectionOptions {
+export interface CollectionOptions extends Partial<CappedOptions> {
   validator?: Document;
   validationLevel?: 'off' | 'strict' | 'moderate';
   validationAction?: 'error' | 'warn';
@@ -26,9 +28,10 @@ export interface CollectionOptions {
 export const GENERIC_ARGUMENTS = new Set(['lsid', '$db', '$clusterTime', '$readPreference', 'comment', 'writeConcern', 'maxTimeMS', 'apiVersion', 'apiStrict', 'apiDeprecationErrors', 'txnNumber', 'autocommit', 'startTransaction', 'readConcern']);
 
 /** Options of `create` that MongoDB 7.0 has and this server does not implement. */
-const CREATE_UNSUPPORTED = new Set(['capped', 'size', 'max', 'autoIndexId', 'idIndex', 'storageEngine', 'indexOptionDefaults', 'viewOn', 'pipeline', 'timeseries', 'expireAfterSeconds', 'clusteredIndex', 'changeStreamPreAndPostImages', 'encryptedFields', 'temp', 'flags', 'recordPreImages']);
+const CREATE_UNSUPPORTED = new Set(['autoIndexId', 'idIndex', 'storageEngine', 'indexOptionDefaults', 'viewOn', 'pipeline', 'timeseries', 'expireAfterSeconds', 'clusteredIndex', 'changeStreamPreAndPostImages', 'encryptedFields', 'temp', 'flags', 'recordPreImages']);
 /** Options of `collMod` that MongoDB 7.0 has and this server does not implement. */
 const COLLMOD_UNSUPPORTED = new Set(['index', 'viewOn', 'pipeline', 'expireAfterSeconds', 'changeStreamPreAndPostImages', 'timeseries', 'cappedSize', 'cappedMax', 'recordPreImages', 'dryRun', 'validateIndexes', 'prepareUnique', 'unique', 'hidden', 'keyPattern', 'name', 'timeseriesBucketsMayHaveMixedSchemaData']);
+const CAPPED_FIELDS = new Set(['capped', 'size', 'max']);
 const VALIDATION_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction']);
 const LEVELS = ['off', 'strict', 'moderate'];
 const ACTIONS = ['error', 'warn'];
@@ -50,9 +53,11 @@ function parseOptions(cmd: Document, command: 'create' | 'collMod', unsupported:
     if (GENERIC_ARGUMENTS.has(field)) continue;
     // create's default collation is read by the create command itself (collation.ts).
     if (field === 'collation' && command === 'create') continue;
+    // create's capped options are read by parseCappedOptions (capped.ts).
+    if (command === 'create' && CAPPED_FIELDS.has(field)) continue;
     if (unsupported.has(field)) {
-      // `capped: false` and the like ask for nothing: MongoDB's default.
-      if (value === false && (field === 'capped' || field === 'temp')) continue;
+      // `temp: false` asks for nothing: MongoDB's default.
+      if (value === false && field === 'temp') continue;
       throw new CommandError('InvalidOptions', `${command} option '${field}' is not supported by the embedded server (value ${formatValue(value)})`);
     }
     if (!VALIDATION_OPTIONS.has(field)) throw new CommandError('Location40415', `BSON field '${command}.${field}' is an unknown field.`);
@@ -87,7 +92,9 @@ function checkValidator(validator: Document): Document {
 
 /** The options `create` asks for, refused when MongoDB would refuse them or this server cannot honour them. */
 export function createOptions(cmd: Document): CollectionOptions | undefined {
-  const options = parseOptions(cmd, 'create', CREATE_UNSUPPORTED);
+  const capped = parseCappedOptions(cmd);
+  // Capped options first, where MongoDB's listCollections shows them.
+  const options: CollectionOptions = { ...capped, ...parseOptions(cmd, 'create', CREATE_UNSUPPORTED) };
   return Object.keys(options).length > 0 ? options : undefined;
 }
 

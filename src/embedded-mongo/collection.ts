@@ -19,6 +19,7 @@ import { OrderedIndex, slotOf, type Entry } from './indexes';
 import { countQuery, runQuery, type PlanTarget, type QueryOptions, type QueryOutcome } from './planner';
 import type { IndexSpec } from './storage/persistence';
 import type { CollectionOptions } from './collection-options';
+import { storedSize } from './capped';
 import { NO_MODIFIERS, type QueryModifiers } from './query-options';
 import { getPath } from './values';
 
@@ -53,8 +54,13 @@ export class Collection implements PlanTarget {
   slots: (Document | undefined)[] = [];
   readonly idIndex: OrderedIndex;
   readonly indexes = new Map<string, OrderedIndex>();
-  /** The options it was created with or given by collMod (collection-options.ts); usually none. */
-  options: CollectionOptions | undefined;
+  private opts: CollectionOptions | undefined;
+  /** A capped collection's bounds (capped.ts); undefined for every other collection. */
+  private cap: { size: number; max: number } | undefined;
+  /** A capped collection's documents' total BSON size, kept by put/remove/restore. */
+  private cappedBytes = 0;
+  /** No live document sits in a slot below this one (capped collections: where the oldest is looked for). */
+  private oldestFrom = 0;
   private live = 0;
   private holes = 0;
   /** Compactions so far: a slot remembered across one is stale. */
@@ -70,6 +76,41 @@ export class Collection implements PlanTarget {
     readonly collation?: Document,
   ) {
     this.idIndex = new OrderedIndex({ name: ID_INDEX.name, key: { _id: 1 }, unique: true, ...(collation ? { collation } : {}) }, this);
+  }
+
+  /** The options it was created with or given by collMod (collection-options.ts); usually none. */
+  get options(): CollectionOptions | undefined {
+    return this.opts;
+  }
+
+  /** Sets the options; capped ones start the running byte total (one pass, when the options change). */
+  set options(options: CollectionOptions | undefined) {
+    this.opts = options;
+    const capped = options?.capped === true && options.size !== undefined;
+    this.cap = capped ? { size: options.size as number, max: options.max ?? 0 } : undefined;
+    this.cappedBytes = 0;
+    this.oldestFrom = 0;
+    if (capped) for (const doc of this.documents()) this.cappedBytes += storedSize(doc);
+  }
+
+  /** Whether the collection is capped. */
+  get capped(): boolean {
+    return this.cap !== undefined;
+  }
+
+  /** Whether a capped collection holds more bytes or documents than its bounds allow. */
+  overCap(): boolean {
+    const cap = this.cap;
+    return cap !== undefined && (this.cappedBytes > cap.size || (cap.max !== 0 && this.live > cap.max));
+  }
+
+  /** The oldest live document (natural order); amortised O(1) as the oldest are removed one by one. */
+  oldest(): Document | undefined {
+    const slots = this.slots;
+    let i = this.oldestFrom;
+    while (i < slots.length && slots[i] === undefined) i++;
+    this.oldestFrom = i;
+    return slots[i];
   }
 
   /** Live documents. */
@@ -108,6 +149,7 @@ export class Collection implements PlanTarget {
     const slot = this.slotOf(doc._id);
     if (slot !== undefined) {
       const old = this.slots[slot] as Document;
+      if (this.cap) this.cappedBytes += storedSize(doc) - storedSize(old);
       const changed = [...this.indexes.values()].filter((index) => !index.sameKeys(old, doc));
       for (const index of changed) index.remove(slot);
       this.slots[slot] = doc;
@@ -117,6 +159,7 @@ export class Collection implements PlanTarget {
     const at = this.slots.length;
     this.slots.push(doc);
     this.live++;
+    if (this.cap) this.cappedBytes += storedSize(doc);
     this.idIndex.add(at);
     for (const index of this.indexes.values()) index.add(at);
   }
@@ -131,6 +174,7 @@ export class Collection implements PlanTarget {
     this.idIndex.remove(slot);
     this.slots[slot] = undefined;
     this.live--;
+    if (this.cap) this.cappedBytes -= storedSize(doc);
     this.holes++;
     return { doc, slot, generation: this.generation };
   }
@@ -146,6 +190,10 @@ export class Collection implements PlanTarget {
       this.holes--;
     }
     this.live++;
+    if (this.cap) {
+      this.cappedBytes += storedSize(removed.doc);
+      this.oldestFrom = Math.min(this.oldestFrom, slot);
+    }
     this.idIndex.add(slot);
     for (const index of this.indexes.values()) index.add(slot);
   }
@@ -166,6 +214,7 @@ export class Collection implements PlanTarget {
     for (const index of this.indexes.values()) index.renumber(map);
     this.slots = next;
     this.holes = 0;
+    this.oldestFrom = 0;
     this.generation++;
   }
 

@@ -50,6 +50,9 @@ export const Codes = {
   OutOfDiskSpace: 14031,
   Location17419: 17419,
   Location17420: 17420,
+  // Capped collections: an IDL range validator (capped.ts).
+  Location51024: 51024,
+  Location17152: 17152,
   // Update parsing and application (update-check.ts, update-pipeline.ts).
   PathNotViable: 28,
   ConflictingUpdateOperators: 40,

@@ -32,6 +32,7 @@ import { compareValues, MAX_BOUND, MIN_BOUND, Rank, rankOf, TypeBound } from './
 import type { Deadline } from './deadline';
 import { compileFilter, equalityValue, type Predicate } from './filter';
 import { slotOf, type Entry, type OrderedIndex, type SlotStore } from './indexes';
+import { naturalSortOptions } from './natural-sort';
 import { impliesPartialFilter } from './partial-index';
 import { refuseIndexOnlyOperators } from './query-guards';
 import { sortDocuments, sortKeys } from './sorting';
@@ -559,7 +560,9 @@ function choose(target: PlanTarget, analysis: Analysis, sort: Array<{ field: str
  * Runs a query: the documents matching `filter`, sorted, skipped and limited (not projected).
  * Returned documents are the stored ones: callers must not change them.
  */
-export function runQuery(target: PlanTarget, filter: Document, options: QueryOptions): QueryOutcome {
+export function runQuery(target: PlanTarget, filter: Document, queryOptions: QueryOptions): QueryOutcome {
+  // `sort: {$natural: ±1}` is a collection scan in that direction (natural-sort.ts).
+  const options = queryOptions.sort !== undefined && '$natural' in queryOptions.sort ? naturalSortOptions(queryOptions as QueryOptions & { sort: Document }) : queryOptions;
   const sortSpec = options.sort ?? {};
   const skip = Math.max(0, options.skip ?? 0);
   const limit = Math.max(0, options.limit ?? 0);

@@ -68,12 +68,13 @@ export function checkTargetNamespace(target: OutTarget, stage: '$out' | '$merge'
 
 /**
  * Replaces the target collection's documents with `docs` (each given an `_id` if it has none),
- * keeping its indexes and options, as `$out` does. Every document is checked first — size,
+ * keeping its indexes and options, as `$out` does (not into a capped collection: 17152). Every document is checked first — size,
  * unique keys (among themselves: the old documents are gone by then), the validator — so a
  * failure leaves the target untouched.
  */
 export function writeOut(ctx: CommandContext, target: OutTarget, docs: Document[]): void {
   const existing = ctx.catalog.get(target.db, target.coll);
+  if (existing?.capped) throw new CommandError('Location17152', `namespace '${target.db}.${target.coll}' is capped so it can't be used for $out`);
   const scratch = new Collection(target.db, target.coll, { docsExamined: 0, indexedQueries: 0, collectionScans: 0 });
   for (const index of existing?.indexes.values() ?? []) scratch.indexes.set(index.spec.name, scratch.buildIndex(index.spec));
   const ready = docs.map((raw) => {

@@ -91,6 +91,8 @@ const createIndexes: CommandHandler = (cmd, ctx) => {
   const coll = ctx.ensureCollection(name);
   const numIndexesBefore = coll.indexes.size + 1;
   for (const spec of specs) {
+    // IndexCatalogImpl::prepareSpecForCreate refuses a TTL index on a capped collection.
+    if (coll.capped && spec.expireAfterSeconds !== undefined) throw new CommandError('CannotCreateIndex', 'Cannot create TTL index on a capped collection');
     const existing = spec.name === ID_INDEX.name ? coll.indexSpecs()[0] : coll.indexes.get(spec.name)?.spec;
     if (existing) {
       if (sameIndexOptions(existing, spec)) continue;

@@ -8,6 +8,7 @@ import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError, errorFields } from '../errors';
 import { checkIdField } from '../input-errors';
 import { checkValidation } from '../collection-options';
+import { trimCapped } from '../capped';
 import { exceedsDepth, formatValue, MAX_STORED_DEPTH } from '../values';
 import type { CommandContext } from './context';
 
@@ -66,7 +67,10 @@ export function duplicateKeyError(coll: Collection, indexName: string, keyPatter
   );
 }
 
-/** Validates and stores a new document; throws DuplicateKey if its `_id` or a unique key is taken. */
+/**
+ * Validates and stores a new document; throws DuplicateKey if its `_id` or a unique key is taken.
+ * In a capped collection the oldest documents then make room (capped.ts).
+ */
 export function insertDoc(ctx: CommandContext, coll: Collection, doc: Document, kind: 'insert' | 'upsert' = 'insert'): void {
   checkStorable(doc, kind);
   if (Array.isArray(doc._id) || doc._id instanceof RegExp) {
@@ -75,6 +79,8 @@ export function insertDoc(ctx: CommandContext, coll: Collection, doc: Document, 
   checkIdField(doc._id, kind === 'insert');
   if (coll.byId(doc._id) !== undefined) throw duplicateKeyError(coll, ID_INDEX.name, { _id: 1 }, { _id: doc._id });
   storeChecked(ctx, coll, doc);
+  // A capped collection drops its oldest documents in the same write (capped.ts).
+  if (coll.capped) trimCapped(ctx, coll, doc);
 }
 
 /**

@@ -254,3 +254,21 @@ describe('reads never return a change that is rolled back', () => {
     expect(['inserted', 14031]).toContain(await reads[5]);
   });
 });
+
+describe('capped collections: a failed insert gives back the documents it removed', () => {
+  it('the oldest documents come back in their place, and the byte and count bounds hold as before', async () => {
+    const logs = await db.createCollection('logs', { capped: true, size: 256 });
+    for (let i = 1; i <= 4; i++) await logs.insertOne({ _id: i as never, s: 'x'.repeat(20) });
+    const before = await everything();
+    // A large document would remove several of the oldest; its commit fails.
+    const err = await failWhileHeld(() => logs.insertOne({ _id: 5 as never, s: 'y'.repeat(150) }));
+    expect(err).toMatchObject({ code: 14031 });
+    persistence.heal();
+    expect(await everything()).toEqual(before);
+    // The running byte total was restored too: 4 documents of 42 bytes and one of 102 exceed 256
+    // bytes by removing exactly the oldest.
+    await logs.insertOne({ _id: 6 as never, s: 'x'.repeat(80) });
+    expect((await logs.find().toArray()).map((d) => d._id)).toEqual([2, 3, 4, 6]);
+    expect((await logs.find().sort({ $natural: -1 }).limit(1).toArray())[0]._id).toBe(6);
+  });
+});
