@@ -32,6 +32,7 @@ export const Codes = {
   InvalidPipelineOperator: 168,
   Location40601: 40601,
   Location16990: 16990,
+  Location16410: 16410,
   Location15952: 15952,
   DocumentValidationFailure: 121,
   DuplicateKey: 11000,

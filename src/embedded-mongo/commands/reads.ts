@@ -135,6 +135,9 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
       if (i > 0) throw new CommandError('Location40602', '$listLocalSessions is only valid as the first stage in a pipeline.');
       throw new CommandError('InvalidNamespace', '$listLocalSessions must be run against the database with {aggregate: 1}, not a collection');
     }
+    // A `$sort` key is a field path: `$natural` (a find sort) is not one, as MongoDB says.
+    const dollarKey = op === '$sort' && isPlainObject(stage.$sort) ? Object.keys(stage.$sort).find((k) => k.startsWith('$')) : undefined;
+    if (dollarKey) throw new CommandError('Location16410', "FieldPath field names may not start with '$'. Consider using $getField or $setField.");
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;

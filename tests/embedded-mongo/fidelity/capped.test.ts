@@ -224,6 +224,14 @@ describe('MongoDB sort {$natural: ±1} (any collection)', () => {
     expect(dir.message).toBe('$natural hint must be in the same direction as $natural sort order');
     expect(await coll.find({}).sort({ $natural: -1 }).hint({ $natural: -1 }).toArray()).toHaveLength(4);
   });
+
+  it("is not an aggregation $sort key: 16410 \"FieldPath field names may not start with '$'\"", async () => {
+    for (const pipeline of [[{ $sort: { $natural: -1 } }], [{ $match: {} }, { $sort: { $natural: 1 } }]]) {
+      const err = await serverError(coll.aggregate(pipeline).toArray());
+      expect(err.code).toBe(16410);
+      expect(err.message).toMatch(/^FieldPath field names may not start with '\$'/);
+    }
+  });
 });
 
 describe('mongoose: a schema with capped {size, max}', () => {
