@@ -57,6 +57,11 @@ export const Codes = {
   EmptyFieldName: 56,
   Location40323: 40323,
   Location40324: 40324,
+  // Server-side JavaScript refused (input-errors.ts javascriptDisabled, collection-options.ts).
+  Location6108304: 6108304,
+  Location31264: 31264,
+  Location4660800: 4660800,
+  Location51144: 51144,
   InternalError: 1,
 } as const;
 

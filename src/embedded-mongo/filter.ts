@@ -9,6 +9,7 @@
 import type { Document } from 'bson';
 import { Query } from './mingo-bson';
 import { compareValues, Rank, rankOf } from './bson-order';
+import { withCommandNow } from './command-clock';
 import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError } from './query-options';
 import { isPlainObject } from './values';
@@ -48,11 +49,14 @@ export function compileFilter(filter: Document, variables?: Document): Predicate
 }
 
 function mingoPredicate(filter: Document, variables?: Document): Predicate {
-  if (variables === undefined) {
+  const expr = hasExpr(filter);
+  if (variables === undefined && !expr) {
     const query = new Query(filter, QUERY_OPTIONS);
     return (doc) => query.test(doc);
   }
-  const query = new Query(filter, { ...QUERY_OPTIONS, variables });
+  const options = { ...QUERY_OPTIONS, ...(variables ? { variables } : {}) };
+  // $$NOW in $expr is the command's time, one value for every document tested.
+  const query = new Query(filter, expr ? withCommandNow(options) : options);
   return (doc) => {
     try {
       return query.test(doc);
@@ -60,6 +64,17 @@ function mingoPredicate(filter: Document, variables?: Document): Predicate {
       throw mingoVariableError(err);
     }
   };
+}
+
+/** Whether a filter holds `$expr` (at the top or inside `$and` / `$or` / `$nor`, where MongoDB allows it). */
+function hasExpr(filter: Document): boolean {
+  for (const key of Object.keys(filter)) {
+    if (key === '$expr') return true;
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(filter[key])) {
+      for (const sub of filter[key] as unknown[]) if (isPlainObject(sub) && hasExpr(sub)) return true;
+    }
+  }
+  return false;
 }
 
 /** MongoDB's rule for a top-level field: the value matches, or (for an array) one of its elements does. */

@@ -7,9 +7,10 @@ import { Aggregator } from '../mingo-bson';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
-import { checkFilter, checkGroupAccumulators } from '../input-errors';
+import { checkFilter, checkGroupAccumulators, findFieldName } from '../input-errors';
 import { checkCollectionless, splitOut, writeOut } from './aggregate-output';
 import { QUERY_OPTIONS } from '../mingo-options';
+import { withCommandNow } from '../command-clock';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { collatedPredicate } from '../collated-filter';
 import { checkCollatedStage } from '../collated-pipeline';
@@ -130,6 +131,8 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     const op = Object.keys(stage)[0];
     if (UNSUPPORTED_STAGES.has(op)) throw new CommandError('NotImplemented', `${op} is not supported by the embedded server`);
     if (op === '$documents' && i > 0) throw new CommandError('BadValue', '$documents must be first stage in pipeline.');
+    // A pipeline's $match is parsed without the JavaScript feature: BadValue, script engine or not.
+    if (op === '$match' && findFieldName(stage.$match, (k) => k === '$where') !== undefined) throw new CommandError('BadValue', '$where is not allowed in this context');
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
@@ -185,7 +188,8 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     // Computing stages see plain numbers (bson-numbers.ts stageNeedsPlainNumbers).
     if (stageNeedsPlainNumbers(stage)) stream = plainNumbers(stream);
     // Stages may modify their input objects: the first mingo stage gets copies of the stored documents.
-    const aggregator = new Aggregator([stage], { ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT });
+    // $$NOW is the command's time in every stage and document (command-clock.ts).
+    const aggregator = new Aggregator([stage], withCommandNow({ ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT }));
     copied = true;
     stream = ticking(aggregator.stream(stream) as Iterator<Document>, deadline);
   });
