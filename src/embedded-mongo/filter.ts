@@ -9,7 +9,7 @@
 import type { Document } from 'bson';
 import { Query } from './mingo-bson';
 import { compareValues, Rank, rankOf } from './bson-order';
-import { withCommandNow } from './command-clock';
+import { commandNow, withCommandNow } from './command-clock';
 import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError } from './query-options';
 import { isPlainObject } from './values';
@@ -55,14 +55,35 @@ function mingoPredicate(filter: Document, variables?: Document): Predicate {
     return (doc) => query.test(doc);
   }
   const options = { ...QUERY_OPTIONS, ...(variables ? { variables } : {}) };
-  // $$NOW in $expr is the command's time, one value for every document tested.
-  const query = new Query(filter, expr ? withCommandNow(options) : options);
+  const test = expr ? commandTimedTest(filter, options) : plainTest(new Query(filter, options));
   return (doc) => {
     try {
-      return query.test(doc);
+      return test(doc);
     } catch (err) {
       throw mingoVariableError(err);
     }
+  };
+}
+
+function plainTest(query: Query): Predicate {
+  return (doc) => query.test(doc);
+}
+
+/**
+ * A test of a filter holding `$expr`, whose `$$NOW` is the current command's time: the query is
+ * rebuilt when the command clock differs from the one it was built with, since a compiled
+ * predicate may outlive its command (validators are compiled once per collection options).
+ */
+function commandTimedTest(filter: Document, options: Document): Predicate {
+  let query = new Query(filter, withCommandNow(options));
+  let builtAt = commandNow();
+  return (doc) => {
+    const now = commandNow();
+    if (now !== builtAt) {
+      query = new Query(filter, withCommandNow(options));
+      builtAt = now;
+    }
+    return query.test(doc);
   };
 }
 

@@ -79,6 +79,17 @@ describe('MongoDB: $$NOW is one value for the whole command', () => {
     expect(distinctTimes([after?.t, after?.u])).toBe(1);
   });
 
+  test('raw driver: a validator using $$NOW sees each command\'s own time, not the time it was created', async () => {
+    const name = `nowv_${Math.random().toString(36).slice(2)}`;
+    const validated = await db.conn.db!.createCollection<{ _id: number; at: Date }>(name, { validator: { $expr: { $lte: ['$at', '$$NOW'] } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // 250 ms after the collection was created, 50 ms before this insert: valid only against the insert's $$NOW.
+    await validated.insertOne({ _id: 1, at: new Date(Date.now() - 50) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await validated.insertOne({ _id: 2, at: new Date(Date.now() - 50) });
+    expect(await validated.countDocuments()).toBe(2);
+  });
+
   test('mongoose: Model.updateMany with a pipeline and Model.aggregate give one $$NOW per command', async () => {
     const Stamp = db.conn.model('Stamp', new Schema({ _id: Number, n: Number, t: Date }), coll.collectionName);
     await Stamp.updateMany({}, [{ $set: { t: '$$NOW' } }], { updatePipeline: true });
