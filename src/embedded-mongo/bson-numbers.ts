@@ -273,8 +273,9 @@ function isPlainObjectLike(v: unknown): boolean {
 /**
  * `value` with every `Long` that fits a double exactly and every `Double` / `Int32` wrapper as a
  * JS number; copies only the objects and arrays that change (stored documents are never modified).
+ * `decimal`, when given, replaces each Decimal128 (which otherwise stays as it is).
  */
-export function withPlainNumbers<T>(value: T): T {
+export function withPlainNumbers<T>(value: T, decimal?: (d: Decimal128) => unknown): T {
   if (typeof value !== 'object' || value === null) return value;
   const t = (value as Tagged)._bsontype;
   if (t === 'Double' || t === 'Int32') return (value as unknown as { value: number }).value as T;
@@ -282,11 +283,12 @@ export function withPlainNumbers<T>(value: T): T {
     const n = (value as unknown as Long).toNumber();
     return (Number.isSafeInteger(n) ? n : value) as T;
   }
+  if (t === 'Decimal128' && decimal) return decimal(value as unknown as Decimal128) as T;
   if (t !== undefined || value instanceof Date || value instanceof RegExp) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const v = withPlainNumbers(value[i] as unknown);
+      const v = withPlainNumbers(value[i] as unknown, decimal);
       if (v !== value[i]) (out ??= value.slice())[i] = v;
     }
     return (out ?? value) as T;
@@ -294,7 +296,7 @@ export function withPlainNumbers<T>(value: T): T {
   let out: Document | undefined;
   for (const k of Object.keys(value)) {
     const old: unknown = (value as Document)[k];
-    const v = withPlainNumbers(old);
+    const v = withPlainNumbers(old, decimal);
     if (v !== old) (out ??= { ...(value as Document) })[k] = v;
   }
   return (out ?? value) as T;

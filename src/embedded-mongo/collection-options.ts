@@ -82,6 +82,8 @@ const NOT_IN_VALIDATOR = new Set(['$where', '$near', '$nearSphere', '$text', '$g
 function checkValidator(validator: Document): Document {
   const refused = findFieldName(validator, (k) => NOT_IN_VALIDATOR.has(k));
   if (refused) throw new CommandError('BadValue', `${refused} is not allowed in collection validators`);
+  // ExpressionFunction::parse refuses it there, whether or not JavaScript is enabled.
+  if (findFieldName(validator, (k) => k === '$function')) throw new CommandError('Location4660800', '$function cannot be used inside a validator.');
   if (findFieldName(validator, (k) => k === '$jsonSchema')) {
     throw new CommandError('NotImplemented', '$jsonSchema validators are not supported by the embedded server; use query operators in the validator');
   }

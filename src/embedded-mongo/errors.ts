@@ -81,6 +81,11 @@ export const Codes = {
   Location51191: 51191,
   Location51199: 51199,
   Location51273: 51273,
+  // Server-side JavaScript refused (input-errors.ts javascriptDisabled, collection-options.ts).
+  Location6108304: 6108304,
+  Location31264: 31264,
+  Location4660800: 4660800,
+  Location51144: 51144,
   InternalError: 1,
 } as const;
 

@@ -9,6 +9,7 @@
 import type { Document } from 'bson';
 import { Query } from './mingo-bson';
 import { compareValues, Rank, rankOf } from './bson-order';
+import { commandNow, withCommandNow } from './command-clock';
 import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError } from './query-options';
 import { isPlainObject } from './values';
@@ -48,18 +49,53 @@ export function compileFilter(filter: Document, variables?: Document): Predicate
 }
 
 function mingoPredicate(filter: Document, variables?: Document): Predicate {
-  if (variables === undefined) {
+  const expr = hasExpr(filter);
+  if (variables === undefined && !expr) {
     const query = new Query(filter, QUERY_OPTIONS);
     return (doc) => query.test(doc);
   }
-  const query = new Query(filter, { ...QUERY_OPTIONS, variables });
+  const options = { ...QUERY_OPTIONS, ...(variables ? { variables } : {}) };
+  const test = expr ? commandTimedTest(filter, options) : plainTest(new Query(filter, options));
   return (doc) => {
     try {
-      return query.test(doc);
+      return test(doc);
     } catch (err) {
       throw mingoVariableError(err);
     }
   };
+}
+
+function plainTest(query: Query): Predicate {
+  return (doc) => query.test(doc);
+}
+
+/**
+ * A test of a filter holding `$expr`, whose `$$NOW` is the current command's time: the query is
+ * rebuilt when the command clock differs from the one it was built with, since a compiled
+ * predicate may outlive its command (validators are compiled once per collection options).
+ */
+function commandTimedTest(filter: Document, options: Document): Predicate {
+  let query = new Query(filter, withCommandNow(options));
+  let builtAt = commandNow();
+  return (doc) => {
+    const now = commandNow();
+    if (now !== builtAt) {
+      query = new Query(filter, withCommandNow(options));
+      builtAt = now;
+    }
+    return query.test(doc);
+  };
+}
+
+/** Whether a filter holds `$expr` (at the top or inside `$and` / `$or` / `$nor`, where MongoDB allows it). */
+function hasExpr(filter: Document): boolean {
+  for (const key of Object.keys(filter)) {
+    if (key === '$expr') return true;
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(filter[key])) {
+      for (const sub of filter[key] as unknown[]) if (isPlainObject(sub) && hasExpr(sub)) return true;
+    }
+  }
+  return false;
 }
 
 /** MongoDB's rule for a top-level field: the value matches, or (for an array) one of its elements does. */

@@ -18,11 +18,36 @@ const MINGO_MESSAGES: Array<[RegExp, (m: RegExpMatchArray) => CommandError]> = [
   // Pipeline::parse: 40324 "Unrecognized pipeline stage name: '$foo'".
   [/^unregistered pipeline operator (\$\S+?)\.?$/, (m) => new CommandError('Location40324', `Unrecognized pipeline stage name: '${m[1]}'`)],
   // Variables: 17276 "Use of undefined variable: foo".
-  [/^Use of undefined variable: (\S+)$/, (m) => new CommandError('Location17276', `Use of undefined variable: ${m[1]}`)],
+  [/^Use of undefined variable: (\S+)$/, (m) => undefinedVariable(m[1])],
   // Expression::parseExpression: InvalidPipelineOperator "Unrecognized expression '$foo'" (mingo
   // looks an unknown expression operator up among the accumulators last, hence its wording).
   [/^accumulator '(\$\S+)' is not registered\.$/, (m) => new CommandError('InvalidPipelineOperator', `Unrecognized expression '${m[1]}'`)],
+  // Server-side JavaScript, which this server never runs: MongoDB's answers when its script
+  // engine is disabled (security.javascriptEnabled: false). $where: JsFunction's 6108304 when the
+  // filter is parsed; $function / $accumulator: ExpressionContext::getJsExecWithScope's 31264
+  // when they are evaluated.
+  [/^\$where (operator )?requires 'scriptEnabled'/, () => javascriptDisabled('$where')],
+  [/^\$(function|accumulator) requires 'scriptEnabled'/, (m) => javascriptDisabled(`$${m[1]}`)],
 ];
+
+/**
+ * MongoDB's error for `$$name` naming no variable: 17276 "Use of undefined variable: name";
+ * `$$CLUSTER_TIME`, which a standalone does not have, 51144 "Builtin variable '$$CLUSTER_TIME'
+ * is not available" (Variables::getValue).
+ */
+export function undefinedVariable(name: string): CommandError {
+  if (name === 'CLUSTER_TIME') return new CommandError('Location51144', "Builtin variable '$$CLUSTER_TIME' is not available");
+  return new CommandError('Location17276', `Use of undefined variable: ${name}`);
+}
+
+/**
+ * MongoDB's refusal of server-side JavaScript with the script engine disabled: `$where`
+ * 6108304 "no globalScriptEngine in $where parsing", `$function` / `$accumulator` 31264.
+ */
+export function javascriptDisabled(operator: string): CommandError {
+  if (operator === '$where') return new CommandError('Location6108304', 'no globalScriptEngine in $where parsing');
+  return new CommandError('Location31264', 'Cannot run server-side javascript without the javascript engine enabled');
+}
 
 /** MongoDB's error for an error mingo threw about the input, or undefined when it is not one of those. */
 export function mongoErrorOf(err: unknown): CommandError | undefined {
@@ -44,22 +69,6 @@ export function checkFilter(filter: Document): void {
   if (Object.keys(filter).length > 0) compileFilter(filter);
 }
 
-/** MongoDB 7.0's update operators. */
-const UPDATE_OPERATORS = new Set(['$currentDate', '$inc', '$min', '$max', '$mul', '$rename', '$set', '$setOnInsert', '$unset', '$addToSet', '$pop', '$pull', '$push', '$pullAll', '$bit']);
-
-/**
- * Refuses an operator update naming an operator MongoDB does not have, with its FailedToParse
- * (9) "Unknown modifier: $foo. Expected a valid update modifier or pipeline-style update
- * specified as an array" — before any document is matched.
- */
-export function checkUpdateOperators(u: Document): void {
-  for (const op of Object.keys(u)) {
-    if (op.startsWith('$') && !UPDATE_OPERATORS.has(op)) {
-      throw new CommandError('FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    }
-  }
-}
-
 /**
  * The first field name anywhere inside `value` (sub-documents and arrays, walked without
  * recursion) that `wanted` accepts, if any.
@@ -77,19 +86,6 @@ export function findFieldName(value: unknown, wanted: (name: string) => boolean)
     }
   }
   return undefined;
-}
-
-/**
- * Refuses an `_id` that is a document with a `$`-prefixed field (at any depth), as MongoDB's
- * storage validation does: "_id fields may not contain '$'-prefixed fields: $a is not valid for
- * storage." — BadValue (2) for an insert, DollarPrefixedFieldName (52) for an update or upsert.
- * Only a sub-document `_id` is looked at, so ordinary ids cost one type check.
- */
-export function checkIdField(id: unknown, inserting: boolean): void {
-  if (!isPlainObject(id)) return;
-  const bad = findFieldName(id, (k) => k.startsWith('$'));
-  if (bad === undefined) return;
-  throw new CommandError(inserting ? 'BadValue' : 'DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${bad} is not valid for storage.`);
 }
 
 /** MongoDB 7.0's `$group` accumulators. */

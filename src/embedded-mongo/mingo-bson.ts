@@ -15,12 +15,15 @@
  * - `$bitsAllSet $bitsAllClear $bitsAnySet $bitsAnyClear`: numeric bitmasks, bit-position
  *   arrays and BinData masks, tested against integral numbers (as two's complement int64) and
  *   BinData values (little-endian bytes); other values never match.
- * mingo's own operators stay for everything else; its expression operators (`$expr`, `$add`,
- * `$group` accumulators…) still see the wrapper classes as objects (see bson-options.ts).
+ * - `$expr`: evaluated on a view of the document with numeric wrappers as JS numbers
+ *   (expression-numbers.ts), so `{$expr: {$gt: ['$a', 3]}}` matches a stored `Long(5)`; its `$$NOW`
+ *   is the command's (command-clock.ts, when the options carry it). Truthiness as MongoDB's.
+ * mingo's own operators stay for everything else; its expression operators (`$add`, `$group`
+ * accumulators…) still see the wrapper classes as objects (see bson-options.ts).
  */
 import { Binary, type Document } from 'bson';
 import { Aggregator as CoreAggregator } from 'mingo/aggregator';
-import { Context } from 'mingo/core';
+import { Context, evalExpr } from 'mingo/core';
 import * as accumulatorOperators from 'mingo/operators/accumulator';
 import * as expressionOperators from 'mingo/operators/expression';
 import * as pipelineOperators from 'mingo/operators/pipeline';
@@ -30,7 +33,9 @@ import * as windowOperators from 'mingo/operators/window';
 import { Query as CoreQuery } from 'mingo/query';
 import type { Options, QueryOperator } from 'mingo/types';
 import { flatten, resolve } from 'mingo/util';
-import { isInt32Number } from './bson-numbers';
+import { isInt32Number, isNumericWrapper } from './bson-numbers';
+import { expressionView, fieldRefs } from './expression-numbers';
+import { isComputeOptions } from './command-clock';
 import { compareValues, Rank, rankOf } from './bson-order';
 import { CommandError } from './errors';
 import { isPlainObject, keyOf } from './values';
@@ -333,6 +338,20 @@ function bits(all: boolean, set: boolean): Predicate {
   };
 }
 
+/** MongoDB's truthiness of an expression's value: false, null, missing and numeric zeros are false. */
+function truthy(v: unknown): boolean {
+  if (v === false || v === null || v === undefined) return false;
+  if (typeof v === 'number') return v !== 0;
+  if (isNumericWrapper(v)) return compareValues(v, 0) !== 0;
+  return true;
+}
+
+/** `$expr`, evaluated on the document with its numeric wrappers as numbers (see the module comment). */
+const exprOperator = ((_selector: string, expr: unknown, options: Options) => {
+  const refs = fieldRefs(expr);
+  return (obj: Document) => truthy(evalExpr(expressionView(obj, refs), expr, options));
+}) as unknown as QueryOperator;
+
 /** The replaced operators (see the module comment). */
 const BSON_QUERY_OPERATORS = {
   $eq: operator($eq),
@@ -349,6 +368,7 @@ const BSON_QUERY_OPERATORS = {
   $bitsAllClear: operator(bits(true, false), parseBits, '$bitsAllClear'),
   $bitsAnySet: operator(bits(false, true), parseBits, '$bitsAnySet'),
   $bitsAnyClear: operator(bits(false, false), parseBits, '$bitsAnyClear'),
+  $expr: exprOperator,
 };
 
 /** mingo's full operator set with the BSON-aware query operators in place of its own. */
@@ -364,13 +384,13 @@ export const BSON_CONTEXT = Context.init({
 /** mingo's Query over BSON_CONTEXT (mingo's default export would put its own operators back). */
 export class Query extends CoreQuery {
   constructor(condition: Document, options?: Partial<Options>) {
-    super(condition, { ...options, context: BSON_CONTEXT });
+    super(condition, isComputeOptions(options) ? options : { ...options, context: BSON_CONTEXT });
   }
 }
 
 /** mingo's Aggregator over BSON_CONTEXT. */
 export class Aggregator extends CoreAggregator {
   constructor(pipeline: Document[], options?: Partial<Options>) {
-    super(pipeline, { ...options, context: BSON_CONTEXT });
+    super(pipeline, isComputeOptions(options) ? options : { ...options, context: BSON_CONTEXT });
   }
 }

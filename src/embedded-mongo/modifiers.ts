@@ -11,6 +11,7 @@ import { parseCollation, type Collation } from './collation';
 import { CommandError } from './errors';
 import { compileFilter, type Predicate } from './filter';
 import type { OrderedIndex } from './indexes';
+import { withCommandNow } from './command-clock';
 import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError, type QueryModifiers } from './query-options';
 
@@ -73,7 +74,7 @@ export function evaluateLet(vars: Document): Document {
   for (const name of Object.keys(vars)) checkVariableName(name);
   if (Object.keys(vars).length === 0) return {};
   try {
-    const [out] = new Aggregator([{ $replaceRoot: { newRoot: vars } }], QUERY_OPTIONS).run([{}]) as Document[];
+    const [out] = new Aggregator([{ $replaceRoot: { newRoot: vars } }], withCommandNow(QUERY_OPTIONS)).run([{}]) as Document[];
     return out;
   } catch (err) {
     throw mingoVariableError(err);

@@ -11,6 +11,7 @@
  */
 import type { Document } from 'bson';
 import { Query } from './mingo-bson';
+import { withCommandNow } from './command-clock';
 import { QUERY_OPTIONS } from './mingo-options';
 import { isPlainObject } from './values';
 
@@ -69,7 +70,9 @@ export function project(docs: Document[], spec: Document): Document[] {
 /** A projection through mingo (compiled once per command; mingo validates the spec on the first document). */
 function mingoProjection(spec: Document, filter: Document): Projector {
   const positional = Object.keys(spec).some((k) => k.endsWith('.$') || k.includes('.$.'));
-  const query = positional ? new Query(filter, QUERY_OPTIONS) : EVERYTHING;
+  // A computed field may use $$NOW: then the query carries the command's time (command-clock.ts).
+  const computed = Object.values(spec).some((v) => typeof v === 'string' || (typeof v === 'object' && v !== null));
+  const query = positional || computed ? new Query(positional ? filter : {}, computed ? withCommandNow(QUERY_OPTIONS) : QUERY_OPTIONS) : EVERYTHING;
   return (doc) => inDocumentOrder(doc, query.find<Document>([doc], spec).all()[0] ?? {});
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Document } from 'bson';
 import { wrongType } from './collation';
-import { CommandError } from './errors';
+import { undefinedVariable } from './input-errors';
 import { isPlainObject } from './values';
 
 /** What the planner and the filter need to know beyond the filter itself. */
@@ -42,10 +42,10 @@ export function queryModifiers(source: Document, letSource: Document = source): 
   return out.collation === undefined && out.hint === undefined && out.variables === undefined ? NO_MODIFIERS : out;
 }
 
-/** mingo's "Use of undefined variable" as MongoDB's 17276 (`$$name` with no such variable); anything else unchanged. */
+/** mingo's "Use of undefined variable" as MongoDB's error for it (input-errors.ts undefinedVariable); anything else unchanged. */
 export function mingoVariableError(err: unknown): unknown {
   if (err instanceof Error && err.message.startsWith('Use of undefined variable: ')) {
-    return new CommandError('Location17276', err.message);
+    return undefinedVariable(err.message.slice('Use of undefined variable: '.length).trim());
   }
   return err;
 }

@@ -9,7 +9,10 @@ import { ProcessingMode } from 'mingo';
 import { Aggregator } from './mingo-bson';
 import { MingoError } from 'mingo/util';
 import { CommandError } from './errors';
+import { mongoErrorOf } from './input-errors';
+import { expressionView, fieldRefs, restoreTypes } from './expression-numbers';
 import { QUERY_OPTIONS } from './mingo-options';
+import { withCommandNow } from './command-clock';
 import { exceedsDepth, isPlainObject, keyOf, MAX_STORED_DEPTH } from './values';
 
 /** The stages MongoDB 7.0 runs inside an update pipeline (isAllowedWithinUpdatePipeline). */
@@ -51,7 +54,7 @@ export function validatePipeline(stages: unknown[]): asserts stages is Document[
  */
 export function evaluateVariables(vars: Document): Document {
   if (exceedsDepth(vars)) throw new CommandError('Overflow', `Document exceeds maximum nesting depth of ${MAX_STORED_DEPTH}`);
-  const out = new Aggregator([{ $replaceWith: vars }], QUERY_OPTIONS).run([{}])[0] as Document | undefined;
+  const out = new Aggregator([{ $replaceWith: vars }], withCommandNow(QUERY_OPTIONS)).run([{}])[0] as Document | undefined;
   return out ?? {};
 }
 
@@ -65,16 +68,17 @@ export function pipelineVariables(letValues: Document | undefined, constants: un
 }
 
 /**
- * Runs the stages over `doc`. mingo's refusals are bad input, never an internal error: an
- * undefined `$$variable` is MongoDB's 17276, anything else BadValue with mingo's message.
+ * Runs the stages over `doc`. mingo's refusals are bad input, never an internal error: those
+ * input-errors.ts knows (an undefined `$$variable` 17276…) get MongoDB's code, anything else
+ * BadValue with mingo's message.
  */
 function run(stages: Document[], options: object, doc: Document): Document | undefined {
   try {
     return new Aggregator(stages, options).run([doc])[0] as Document | undefined;
   } catch (err) {
     if (!(err instanceof MingoError)) throw err;
-    const undefinedVariable = /^Use of undefined variable: (\S+)$/.exec(err.message);
-    if (undefinedVariable) throw new CommandError('Location17276', `Use of undefined variable: ${undefinedVariable[1]}`);
+    const known = mongoErrorOf(err);
+    if (known) throw known;
     throw new CommandError('BadValue', err.message);
   }
 }
@@ -85,8 +89,10 @@ function run(stages: Document[], options: object, doc: Document): Document | und
  */
 export function applyPipeline(doc: Document, stages: Document[], variables: Document | undefined): Document {
   if (stages.length === 0) return doc;
-  const options = { ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) };
-  const out = run(stages, options, doc);
+  const options = withCommandNow({ ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) });
+  // Computed on plain numbers; unchanged fields keep their stored BSON types (expression-numbers.ts).
+  const view = expressionView(doc, fieldRefs(stages));
+  const out = restoreTypes(doc, view, run(stages, options, view));
   if (!isPlainObject(out)) throw new CommandError('BadValue', 'The update pipeline must produce a document');
   if (out._id === undefined) return doc._id === undefined ? out : { _id: doc._id, ...out };
   if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {

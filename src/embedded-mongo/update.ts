@@ -15,6 +15,7 @@ import { QUERY_OPTIONS } from './mingo-options';
 import { checkApplicable, checkOperatorUpdate } from './update-check';
 import { addNumbers, describeId, numericUpdate } from './update-numbers';
 import { applyPipeline, validatePipeline } from './update-pipeline';
+import { plainPath, typedElementArithmetic, typedMinMax, type PathResolver } from './update-typed';
 import { deepCopy, exceedsDepth, getPath, isPlainObject, keyOf, MAX_STORED_DEPTH, setPath } from './values';
 
 /**
@@ -105,10 +106,12 @@ export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inse
   if (Array.isArray(u)) return applyPipeline(doc, u, variables);
   if (!isOperatorUpdate(u)) return replaced(doc, u);
   const copy = deepCopy(doc);
-  const ops = asMongoErrors(() => applyDirectly(copy, u, inserting));
-  if (Object.keys(ops).length === 0) return copy;
   // The seed of an upsert need not satisfy the filter's operators, so match it with {}.
-  const out = asMongoErrors(() => applyWithMingo(copy, ops, inserting ? {} : filter, arrayFilters));
+  const condition = inserting ? {} : filter;
+  const resolve = (path: string): string[] => concretePaths(copy, path, condition, arrayFilters);
+  const ops = asMongoErrors(() => applyDirectly(copy, u, inserting, resolve));
+  if (Object.keys(ops).length === 0) return copy;
+  const out = asMongoErrors(() => applyWithMingo(copy, ops, condition, arrayFilters));
   if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
     throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
   }
@@ -129,7 +132,7 @@ function replaced(doc: Document, u: Document): Document {
  * `copy` the parts mingo lacks or gets wrong; returns the operators left for mingo (empty ones
  * dropped). `$setOnInsert` becomes part of `$set` when inserting and is dropped otherwise.
  */
-function applyDirectly(copy: Document, u: Document, inserting: boolean): Document {
+function applyDirectly(copy: Document, u: Document, inserting: boolean, resolve: PathResolver): Document {
   const ops: Document = { ...u };
   const setOnInsert: unknown = ops.$setOnInsert;
   delete ops.$setOnInsert;
@@ -138,7 +141,8 @@ function applyDirectly(copy: Document, u: Document, inserting: boolean): Documen
   if (isPlainObject(ops.$set) && '_id' in ops.$set) ops.$set = setId(copy, ops.$set);
   refuseDollarPaths(ops, inserting);
   if (inserting && isPlainObject(ops.$set)) ops.$set = setDollarFields(copy, ops.$set);
-  for (const op of ['$inc', '$mul'] as const) if (isPlainObject(ops[op])) ops[op] = typedArithmetic(copy, op, ops[op]);
+  for (const op of ['$inc', '$mul'] as const) if (isPlainObject(ops[op])) ops[op] = typedArithmetic(copy, op, ops[op], resolve);
+  for (const op of ['$min', '$max'] as const) if (isPlainObject(ops[op])) ops[op] = typedMinMax(copy, op, ops[op], resolve);
   if (isPlainObject(ops.$pull)) ops.$pull = pullMatching(copy, ops.$pull);
   if (isPlainObject(ops.$push)) createPushTargets(copy, ops.$push);
   if (isPlainObject(ops.$currentDate)) ops.$set = { ...(isPlainObject(ops.$set) ? ops.$set : {}), ...currentDates(ops.$currentDate) };
@@ -404,28 +408,20 @@ function sameValue(a: unknown, b: unknown): boolean {
 /**
  * Performs directly on `doc` the `$inc`s / `$mul`s whose result JS arithmetic would type wrongly
  * (a wrapper operand, an int overflowing into a long, a double result that looks integral), on
- * paths through plain objects; returns the rest for mingo, which reports the errors.
+ * paths through plain objects, and on array / positional paths when a wrapper is involved
+ * (update-typed.ts); returns the rest for mingo, which reports the errors.
  */
-function typedArithmetic(doc: Document, op: '$inc' | '$mul', fields: Document): Document {
+function typedArithmetic(doc: Document, op: '$inc' | '$mul', fields: Document, resolve: PathResolver): Document {
   const rest: Document = {};
   for (const [path, amount] of Object.entries(fields)) {
-    const current = plainPath(doc, path) ? getPath(doc, path) : null;
+    const plain = plainPath(doc, path);
+    if (!plain && typedElementArithmetic(doc, op, path, amount, resolve)) continue;
+    const current = plain ? getPath(doc, path) : null;
     const next = current === null ? undefined : numericUpdate(op, current, amount, () => describeId(doc._id));
     if (next === undefined || typeof next === 'number') rest[path] = amount;
     else setPath(doc, path, next);
   }
   return rest;
-}
-
-/** Whether `path` goes through plain objects only (or stops at a missing field): no arrays, no positional parts. */
-function plainPath(doc: Document, path: string): boolean {
-  let cur: unknown = doc;
-  for (const part of path.split('.')) {
-    if (cur === undefined) return true;
-    if (!isPlainObject(cur) || part === '' || part.startsWith('$')) return false;
-    cur = cur[part];
-  }
-  return true;
 }
 
 /**

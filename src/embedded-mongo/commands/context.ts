@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import { applyMutation, applyWithUndo, type Catalog, type Collection } from '../catalog';
 import type { CursorStore } from '../cursors';
 import { CommandError, errorReply } from '../errors';
+import { startCommandClock } from '../command-clock';
 import type { Mutation, Persistence } from '../storage/persistence';
 import type { ChangeOwner, Scope } from '../uncommitted';
 
@@ -152,6 +153,8 @@ export async function runCommand(name: string, handler: CommandHandler, cmd: Doc
         const scope = scopeOf(name, cmd, ctx.db);
         if (scope) ctx.begin(scope);
       }
+      // $$NOW is one value per command (command-clock.ts).
+      startCommandClock();
       const out = handler(cmd, ctx);
       // A synchronous handler is committed without yielding in between (see finish()).
       reply = { ...(out instanceof Promise ? await out : out), ok: 1 };

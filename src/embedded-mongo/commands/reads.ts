@@ -7,10 +7,11 @@ import { Aggregator } from '../mingo-bson';
 import type { Collection } from '../catalog';
 import { Deadline, NO_DEADLINE } from '../deadline';
 import { CommandError } from '../errors';
-import { checkFilter, checkGroupAccumulators } from '../input-errors';
+import { checkFilter, checkGroupAccumulators, findFieldName } from '../input-errors';
 import { checkCollectionless, splitOut, withLocalSessions, writeOut } from './aggregate-output';
 import { prepareMerge, writeMerge } from './aggregate-merge';
 import { QUERY_OPTIONS } from '../mingo-options';
+import { withCommandNow } from '../command-clock';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
 import { collatedPredicate } from '../collated-filter';
 import { checkCollatedStage } from '../collated-pipeline';
@@ -138,6 +139,8 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     // A `$sort` key is a field path: `$natural` (a find sort) is not one, as MongoDB says.
     const dollarKey = op === '$sort' && isPlainObject(stage.$sort) ? Object.keys(stage.$sort).find((k) => k.startsWith('$')) : undefined;
     if (dollarKey) throw new CommandError('Location16410', "FieldPath field names may not start with '$'. Consider using $getField or $setField.");
+    // A pipeline's $match is parsed without the JavaScript feature: BadValue, script engine or not.
+    if (op === '$match' && findFieldName(stage.$match, (k) => k === '$where') !== undefined) throw new CommandError('BadValue', '$where is not allowed in this context');
   });
   const [first, second] = pipeline as Array<Document | undefined>;
   const leadingMatch = first !== undefined && first.$match !== undefined && Object.keys(first).length === 1;
@@ -193,7 +196,8 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     // Computing stages see plain numbers (bson-numbers.ts stageNeedsPlainNumbers).
     if (stageNeedsPlainNumbers(stage)) stream = plainNumbers(stream);
     // Stages may modify their input objects: the first mingo stage gets copies of the stored documents.
-    const aggregator = new Aggregator([stage], { ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT });
+    // $$NOW is the command's time in every stage and document (command-clock.ts).
+    const aggregator = new Aggregator([stage], withCommandNow({ ...options, processingMode: copied ? ProcessingMode.CLONE_OFF : ProcessingMode.CLONE_INPUT }));
     copied = true;
     const order = Object.keys(stage).length === 1 && isPlainObject(stage.$project) ? projectStageOrder(stage.$project) : undefined;
     stream = order ? reordered(aggregator, stream, order) : ticking(aggregator.stream(stream) as Iterator<Document>, deadline);

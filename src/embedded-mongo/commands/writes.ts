@@ -6,9 +6,9 @@ import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from '../bson-options';
 import { ID_INDEX, type Collection } from '../catalog';
 import { CommandError, errorFields } from '../errors';
-import { checkIdField } from '../input-errors';
 import { checkValidation } from '../collection-options';
 import { trimCapped } from '../capped';
+import { checkIdField } from '../update';
 import { exceedsDepth, formatValue, MAX_STORED_DEPTH } from '../values';
 import type { CommandContext } from './context';
 
@@ -76,7 +76,7 @@ export function insertDoc(ctx: CommandContext, coll: Collection, doc: Document, 
   if (Array.isArray(doc._id) || doc._id instanceof RegExp) {
     throw new CommandError('BadValue', `can't use an array or regex for _id`);
   }
-  checkIdField(doc._id, kind === 'insert');
+  checkIdField(doc._id);
   if (coll.byId(doc._id) !== undefined) throw duplicateKeyError(coll, ID_INDEX.name, { _id: 1 }, { _id: doc._id });
   storeChecked(ctx, coll, doc);
   // A capped collection drops its oldest documents in the same write (capped.ts).

@@ -3,7 +3,8 @@
  * driver: unknown query operators (BadValue 2, also on an empty or missing collection, since
  * MongoDB parses the filter before it reads anything), unknown update operators (FailedToParse
  * 9), unknown pipeline stages (40324), undefined variables (17276), unknown expression operators
- * (InvalidPipelineOperator 168), and a `$`-prefixed field inside `_id` on insert (BadValue 2).
+ * (InvalidPipelineOperator 168), and a `$`-prefixed field inside `_id` on insert
+ * (DollarPrefixedFieldName 52).
  */
 import { MongoServerError, type Collection, type Document } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
