@@ -1,11 +1,10 @@
 /**
  * Collection options (`create`, `collMod`) and document validation, as MongoDB 7.0 does them.
- * Supported: `validator` with query operators, `validationLevel` (strict / moderate / off) and
+ * Supported: `validator` with query operators and `$jsonSchema` (json-schema.ts), `validationLevel` (strict / moderate / off) and
  * `validationAction` (error / warn); a failing write gets DocumentValidationFailure (121)
  * "Document failed validation", and `bypassDocumentValidation: true` skips the check; capped
- * collections (`capped`, `size`, `max`: capped.ts). Options
- * MongoDB has but this server does not implement (views, time series,
- * clustered collections, collations, `$jsonSchema`...) are refused by name instead of being
+ * collections (`capped`, `size`, `max`: capped.ts). Options MongoDB has but this server does not
+ * implement (views, time series, clustered collections...) are refused by name instead of being
  * ignored; fields MongoDB does not know are refused with its IDL error (40415).
  */
 import type { Document } from 'bson';
@@ -14,6 +13,7 @@ import { parseCappedOptions, type CappedOptions } from './capped';
 import { CommandError } from './errors';
 import { compileFilter, type Predicate } from './filter';
 import { findFieldName } from './input-errors';
+import { compileJsonSchema, jsonSchemaDetails } from './json-schema';
 import { bsonTypeAlias } from './mingo-bson';
 import { formatValue, getPath, isPlainObject } from './values';
 
@@ -84,12 +84,23 @@ function checkValidator(validator: Document): Document {
   if (refused) throw new CommandError('BadValue', `${refused} is not allowed in collection validators`);
   // ExpressionFunction::parse refuses it there, whether or not JavaScript is enabled.
   if (findFieldName(validator, (k) => k === '$function')) throw new CommandError('Location4660800', '$function cannot be used inside a validator.');
-  if (findFieldName(validator, (k) => k === '$jsonSchema')) {
-    throw new CommandError('NotImplemented', '$jsonSchema validators are not supported by the embedded server; use query operators in the validator');
-  }
+  // A validator's schemas first: there `encrypt` is MongoDB's (refused as not implemented), not a query error.
+  for (const schema of jsonSchemasOf(validator)) compileJsonSchema(schema, true);
   // Compiling refuses unknown operators with MongoDB's codes (input-errors.ts).
   compileFilter(validator);
   return validator;
+}
+
+/** The `$jsonSchema` arguments of a filter, at its top level or in its `$and` / `$or` / `$nor` clauses. */
+function jsonSchemasOf(filter: Document): unknown[] {
+  const out: unknown[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$jsonSchema') out.push(value);
+    else if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(value)) {
+      for (const clause of value) if (isPlainObject(clause)) out.push(...jsonSchemasOf(clause));
+    }
+  }
+  return out;
 }
 
 /** The options `create` asks for, refused when MongoDB would refuse them or this server cannot honour them. */
@@ -165,6 +176,7 @@ function notSatisfied(entries: Array<[string, unknown]>, doc: Document, explain:
 
 /** One top-level clause: a field's condition (several operators: an `$and` of them) or a top-level operator. */
 function clauseDetails(field: string, cond: unknown, doc: Document): Document {
+  if (field === '$jsonSchema') return jsonSchemaDetails(cond, doc);
   if (field.startsWith('$')) return { operatorName: field, specifiedAs: { [field]: cond }, reason: 'expression did not match' };
   const ops = isPlainObject(cond) ? Object.keys(cond).filter((k) => k.startsWith('$')) : [];
   if (ops.length === 0) return operatorDetails(field, '$eq', { [field]: cond }, doc);

@@ -236,6 +236,16 @@ function parseType(arg: unknown): Set<number> {
   return new Set(codes);
 }
 
+/** The BSON type code of a `$type` / `bsonType` alias (0 for 'number'), undefined for an unknown one. */
+export function typeCodeOfAlias(alias: string): number | undefined {
+  return alias === 'number' ? NUMBER : Object.prototype.hasOwnProperty.call(TYPE_ALIASES, alias) ? TYPE_ALIASES[alias] : undefined;
+}
+
+/** Whether a value (not its array elements) has one of the type codes (0: any number). */
+export function hasBsonType(v: unknown, codes: Set<number>): boolean {
+  return hasType(v, codes);
+}
+
 function hasType(v: unknown, codes: Set<number>): boolean {
   const code = bsonTypeOf(v);
   if (code === undefined) return false;
