@@ -4,9 +4,10 @@
  * with `$documents` (InvalidNamespace 73 for a stage that needs a collection), and explain of an
  * aggregate (`explain: {aggregate}` and `aggregate` with `explain: true`).
  */
-import { MongoServerError, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 let Sale: mongoose.Model<{ item: string; qty: number }>;
@@ -24,16 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 describe('MongoDB $out', () => {
   it('mongoose: Model.aggregate([... , {$out}]) replaces the target collection with the results', async () => {

@@ -7,11 +7,12 @@
  * Through the raw driver and mongoose; the restart tests (embedded only) check that the removals
  * are journaled and replayed.
  */
-import { BSON, MongoClient, MongoServerError, type Collection, type Document } from 'mongodb';
+import { BSON, MongoClient, type Collection, type Document } from 'mongodb';
 import { Schema } from 'mongoose';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 
@@ -22,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 /** A fresh collection created with `options`. */
 async function fresh(name: string, options: Document): Promise<Collection<Document>> {

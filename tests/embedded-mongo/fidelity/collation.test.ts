@@ -6,6 +6,7 @@
  */
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 interface Word {
   w: string;
@@ -42,15 +43,6 @@ beforeEach(async () => {
 });
 
 const ns = (docs: object[]): number[] => docs.map((d) => (d as { n: number }).n).sort((a, b) => a - b);
-
-async function serverError(p: Promise<unknown>): Promise<mongoose.mongo.MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(mongoose.mongo.MongoServerError);
-  return err as mongoose.mongo.MongoServerError;
-}
 
 describe('find with a collation (MongoDB compares strings under the collation)', () => {
   test('strength 2: equality ignores case, not accents (mongoose and driver)', async () => {

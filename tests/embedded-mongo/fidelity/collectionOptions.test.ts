@@ -7,11 +7,12 @@
  * capped collections (capped.test.ts) and `$jsonSchema` validators (jsonSchema.test.ts) are
  * implemented.
  */
-import { MongoClient, MongoServerError, type Collection, type Document } from 'mongodb';
+import { MongoClient, type Collection, type Document } from 'mongodb';
 import { Schema } from 'mongoose';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 
@@ -22,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with (a write error's code and errInfo are on it too). */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 /** A fresh collection with `options`. */
 async function fresh(name: string, options: Document): Promise<Collection<Document>> {

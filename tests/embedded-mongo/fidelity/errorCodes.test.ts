@@ -6,9 +6,10 @@
  * (InvalidPipelineOperator 168), and a `$`-prefixed field inside `_id` on insert
  * (DollarPrefixedFieldName 52).
  */
-import { MongoServerError, type Collection, type Document } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 let full: Collection<Document>;
@@ -29,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 describe('MongoDB: unknown query operator is BadValue (2) "unknown operator: $foo", whatever the collection holds', () => {
   it.each([

@@ -7,8 +7,9 @@
  * keywords are refused with MongoDB's codes and messages. Through the raw driver and mongoose.
  */
 import mongoose from 'mongoose';
-import { Binary, Decimal128, Double, Int32, Long, MongoServerError, ObjectId, type Collection, type Document } from 'mongodb';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, type Collection, type Document } from 'mongodb';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fields hold every BSON type on purpose
@@ -29,16 +30,6 @@ beforeEach(() => {
 async function ids(schema: Document): Promise<number[]> {
   const docs = await coll.find({ $jsonSchema: schema }).sort({ _id: 1 }).toArray();
   return docs.map((d) => d._id as number);
-}
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
 }
 
 describe('MongoDB $jsonSchema bsonType and type', () => {

@@ -7,6 +7,7 @@
  */
 import mongoose, { Schema } from 'mongoose';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 interface Item {
   n: number;
@@ -40,15 +41,6 @@ afterAll(async () => {
 });
 
 const ns = (docs: object[]): number[] => docs.map((d) => (d as { n: number }).n);
-
-async function serverError(p: Promise<unknown>): Promise<mongoose.mongo.MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(mongoose.mongo.MongoServerError);
-  return err as mongoose.mongo.MongoServerError;
-}
 
 describe('let variables (MongoDB 5.0+: $$name from the command\'s let)', () => {
   test('find: $expr reads a let variable (driver)', async () => {

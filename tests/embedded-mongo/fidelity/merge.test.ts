@@ -7,9 +7,10 @@
  * bypassDocumentValidation); the cursor comes back empty. `$listLocalSessions` on a
  * database-level aggregate lists the sessions the server has seen, the caller's own included.
  */
-import { Binary, MongoServerError, type Collection, type Document } from 'mongodb';
+import { Binary, type Collection, type Document } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 let Score: mongoose.Model<{ name: string; points: number }>;
@@ -22,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 let n = 0;
 /** A fresh collection holding `docs`. */

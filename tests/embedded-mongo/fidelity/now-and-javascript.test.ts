@@ -13,9 +13,10 @@
  *   a validator (4660800) — run against MongoDB too.
  * Through the raw driver and mongoose.
  */
-import { MongoServerError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
 import { Schema } from 'mongoose';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 let coll: Collection<{ _id: number; [field: string]: unknown }>;
@@ -35,16 +36,6 @@ beforeEach(async () => {
 /** The number of distinct instants among `dates`. */
 function distinctTimes(dates: unknown[]): number {
   return new Set(dates.map((d) => (d as Date).getTime())).size;
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as MongoServerError;
-  }
-  throw new Error('expected the command to fail');
 }
 
 describe('MongoDB: $$NOW is one value for the whole command', () => {
@@ -110,7 +101,7 @@ describeEmbedded("MongoDB standalone: $$CLUSTER_TIME is 51144 \"Builtin variable
       () => coll.updateOne({ _id: 1 }, [{ $set: { t: '$$CLUSTER_TIME' } }]),
     ];
     for (const attempt of attempts) {
-      const err = await failure(attempt());
+      const err = await serverError(attempt());
       expect(err.code).toBe(51144);
       expect(err.message).toBe("Builtin variable '$$CLUSTER_TIME' is not available");
     }
@@ -119,21 +110,21 @@ describeEmbedded("MongoDB standalone: $$CLUSTER_TIME is 51144 \"Builtin variable
 
 describe('MongoDB refuses $where in an aggregation $match and $function in a validator, script engine or not', () => {
   test('raw driver: {$match: {$where: ...}} is 2 BadValue "$where is not allowed in this context"', async () => {
-    const err = await failure(coll.aggregate([{ $match: { $where: 'true' } }]).toArray());
+    const err = await serverError(coll.aggregate([{ $match: { $where: 'true' } }]).toArray());
     expect(err.code).toBe(2);
     expect(err.message).toContain('$where is not allowed in this context');
     // countDocuments is an aggregate starting with that $match.
-    const counted = await failure(coll.countDocuments({ $where: 'true' }));
+    const counted = await serverError(coll.countDocuments({ $where: 'true' }));
     expect(counted.code).toBe(2);
   });
 
   test('raw driver and mongoose: a validator using $function is 4660800 "$function cannot be used inside a validator."', async () => {
     const name = `v_${Math.random().toString(36).slice(2)}`;
     const validator = { $expr: { $function: { body: 'function() { return true; }', args: [], lang: 'js' } } };
-    const err = await failure(db.conn.db!.createCollection(name, { validator }));
+    const err = await serverError(db.conn.db!.createCollection(name, { validator }));
     expect(err.code).toBe(4660800);
     expect(err.message).toBe('$function cannot be used inside a validator.');
-    const viaMongoose = await failure(db.conn.createCollection(`${name}_m`, { validator }));
+    const viaMongoose = await serverError(db.conn.createCollection(`${name}_m`, { validator }));
     expect(viaMongoose.code).toBe(4660800);
   });
 });
@@ -148,7 +139,7 @@ describeEmbedded('server-side JavaScript is refused as by a MongoDB with javascr
   test('raw driver: $where in find, delete and update is 6108304 "no globalScriptEngine in $where parsing"', async () => {
     const attempts = [() => coll.find(where).toArray(), () => coll.deleteMany(where), () => coll.updateMany(where, { $set: { x: 1 } })];
     for (const attempt of attempts) {
-      const err = await failure(attempt());
+      const err = await serverError(attempt());
       expect(err.code).toBe(6108304);
       expect(err.message).toContain('no globalScriptEngine in $where parsing');
     }
@@ -165,7 +156,7 @@ describeEmbedded('server-side JavaScript is refused as by a MongoDB with javascr
       () => coll.aggregate([{ $group: { _id: null, total: accumulator } }]).toArray(),
     ];
     for (const attempt of attempts) {
-      const err = await failure(attempt());
+      const err = await serverError(attempt());
       expect(err.code).toBe(31264);
       expect(err.message).toBe('Cannot run server-side javascript without the javascript engine enabled');
     }
@@ -174,9 +165,9 @@ describeEmbedded('server-side JavaScript is refused as by a MongoDB with javascr
 
   test('mongoose: Model.find({$where}) and Model.aggregate with $function reject with the same codes', async () => {
     const Js = db.conn.model('Js', new Schema({ _id: Number, n: Number }), coll.collectionName);
-    const whereErr = await failure(Js.find(where).exec());
+    const whereErr = await serverError(Js.find(where).exec());
     expect(whereErr.code).toBe(6108304);
-    const fnErr = await failure(Js.aggregate([{ $project: { m: fn } }]).exec());
+    const fnErr = await serverError(Js.aggregate([{ $project: { m: fn } }]).exec());
     expect(fnErr.code).toBe(31264);
     db.conn.deleteModel('Js');
   });

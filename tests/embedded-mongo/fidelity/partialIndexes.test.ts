@@ -9,6 +9,7 @@ import mongoose, { Schema } from 'mongoose';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { codeOf } from './expectError';
 
 let db: TestDb;
 
@@ -23,14 +24,6 @@ afterAll(async () => {
 function raw(name: string): mongoose.mongo.Collection {
   if (!db.conn.db) throw new Error('no database');
   return db.conn.db.collection(name);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  const err = (await p.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  )) as { code?: unknown; message: string };
-  return { code: err.code, message: err.message };
 }
 
 type Explained = { queryPlanner: { winningPlan: unknown } };

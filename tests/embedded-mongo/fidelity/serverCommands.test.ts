@@ -4,9 +4,10 @@
  * setParameter (admin only; an unknown parameter is InvalidOptions 72), collMod (validation
  * options; unknown fields refused with the IDL error 40415, a missing collection with 26).
  */
-import { MongoServerError, type Document } from 'mongodb';
+import type { Document } from 'mongodb';
 import { Schema } from 'mongoose';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { serverError } from './expectError';
 
 let db: TestDb;
 
@@ -17,16 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** The server error a promise rejects with. */
-async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MongoServerError);
-  return err as MongoServerError;
-}
 
 describe('MongoDB serverStatus', () => {
   it('reports host, version, process, uptime, connections, opcounters and mem (driver admin().serverStatus())', async () => {

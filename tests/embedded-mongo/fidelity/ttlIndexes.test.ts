@@ -13,6 +13,7 @@ import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { usingRealMongo } from '../../helpers/mongoTarget';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
 import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { codeOf } from './expectError';
 
 jest.setTimeout(30_000);
 
@@ -31,14 +32,6 @@ afterAll(async () => {
 function raw(name: string): mongoose.mongo.Collection {
   if (!db.conn.db) throw new Error('no database');
   return db.conn.db.collection(name);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
-  const err = (await p.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  )) as { code?: unknown; message: string };
-  return { code: err.code, message: err.message };
 }
 
 /** Polls until `check` holds (the monitor runs in the background), failing after `ms`. */
