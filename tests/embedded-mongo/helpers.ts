@@ -60,3 +60,15 @@ export async function openTestDb(label: string, serverOptions: EmbeddedServerOpt
     },
   };
 }
+
+/** The raw driver's collection `name` of a test database. */
+export function rawCollection(db: TestDb, name: string): mongoose.mongo.Collection {
+  if (!db.conn.db) throw new Error('no database');
+  return db.conn.db.collection(name);
+}
+
+/** The winning plan `explain()` reports for a find, as JSON text (to look for stage names). */
+export async function winningPlanText(cursor: { explain(): Promise<unknown> }): Promise<string> {
+  const explained = (await cursor.explain()) as { queryPlanner: { winningPlan: unknown } };
+  return JSON.stringify(explained.queryPlanner.winningPlan);
+}

@@ -37,6 +37,16 @@ function run(source: Collection, pipeline: Document[], options: Document = {}): 
   return source.aggregate(pipeline, options).toArray();
 }
 
+/** Two results (`_id` 1 and 2, `a: 'new'`) to merge into a target holding `_id` 1 with `a: 'old'`. */
+async function newOverOld(): Promise<{ source: Collection; target: Collection }> {
+  const source = await collectionWith([
+    { _id: 1, a: 'new' },
+    { _id: 2, a: 'new' },
+  ]);
+  const target = await collectionWith([{ _id: 1, a: 'old' }]);
+  return { source, target };
+}
+
 describe('MongoDB $merge: modes', () => {
   it('mongoose: the default mode (merge/insert) $sets matching documents and inserts the others; the cursor is empty', async () => {
     await Score.insertMany([
@@ -67,11 +77,7 @@ describe('MongoDB $merge: modes', () => {
   });
 
   it('whenMatched "keepExisting" leaves a matched document alone and inserts the rest', async () => {
-    const source = await collectionWith([
-      { _id: 1, a: 'new' },
-      { _id: 2, a: 'new' },
-    ]);
-    const target = await collectionWith([{ _id: 1, a: 'old' }]);
+    const { source, target } = await newOverOld();
     await run(source, [{ $merge: { into: target.collectionName, whenMatched: 'keepExisting' } }]);
     expect(await target.find().sort({ _id: 1 }).toArray()).toEqual([
       { _id: 1, a: 'old' },
@@ -80,11 +86,7 @@ describe('MongoDB $merge: modes', () => {
   });
 
   it('whenMatched "fail": DuplicateKey (11000) on a match; the other documents are still inserted', async () => {
-    const source = await collectionWith([
-      { _id: 1, a: 'new' },
-      { _id: 2, a: 'new' },
-    ]);
-    const target = await collectionWith([{ _id: 1, a: 'old' }]);
+    const { source, target } = await newOverOld();
     const err = await serverError(run(source, [{ $merge: { into: target.collectionName, whenMatched: 'fail' } }]));
     expect(err.code).toBe(11000);
     expect(err.message).toContain("$merge with whenMatched: fail found an existing document with the same values for the 'on' fields");
@@ -95,21 +97,13 @@ describe('MongoDB $merge: modes', () => {
   });
 
   it('whenNotMatched "discard" drops the unmatched results', async () => {
-    const source = await collectionWith([
-      { _id: 1, a: 'new' },
-      { _id: 2, a: 'new' },
-    ]);
-    const target = await collectionWith([{ _id: 1, a: 'old' }]);
+    const { source, target } = await newOverOld();
     await run(source, [{ $merge: { into: target.collectionName, whenMatched: 'replace', whenNotMatched: 'discard' } }]);
     expect(await target.find().toArray()).toEqual([{ _id: 1, a: 'new' }]);
   });
 
   it('whenNotMatched "fail": MergeStageNoMatchingDocument (13113); matched documents are still written', async () => {
-    const source = await collectionWith([
-      { _id: 1, a: 'new' },
-      { _id: 2, a: 'new' },
-    ]);
-    const target = await collectionWith([{ _id: 1, a: 'old' }]);
+    const { source, target } = await newOverOld();
     const err = await serverError(run(source, [{ $merge: { into: target.collectionName, whenNotMatched: 'fail' } }]));
     expect(err.code).toBe(13113);
     expect(err.codeName).toBe('MergeStageNoMatchingDocument');

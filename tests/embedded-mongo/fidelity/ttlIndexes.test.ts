@@ -12,7 +12,7 @@ import mongoose, { Schema } from 'mongoose';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { usingRealMongo } from '../../helpers/mongoTarget';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
-import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { describeEmbedded, openTestDb, type TestDb, rawCollection } from '../helpers';
 import { codeOf } from './expectError';
 
 jest.setTimeout(30_000);
@@ -29,10 +29,7 @@ afterAll(async () => {
   await db.close();
 });
 
-function raw(name: string): mongoose.mongo.Collection {
-  if (!db.conn.db) throw new Error('no database');
-  return db.conn.db.collection(name);
-}
+const raw = (name: string) => rawCollection(db, name);
 
 /** Polls until `check` holds (the monitor runs in the background), failing after `ms`. */
 async function eventually(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
