@@ -142,11 +142,6 @@ function compareRanked(a: unknown, b: unknown, strings: StringOrder): number {
   return compareSameRank(ra, a, b, strings);
 }
 
-/** Whether MongoDB's equality holds between two values (numbers across types, null = missing). */
-export function equalValues(a: unknown, b: unknown): boolean {
-  return compareValues(a, b) === 0;
-}
-
 function compareSameRank(rank: number, a: unknown, b: unknown, strings: StringOrder = compareStrings): number {
   switch (rank) {
     case Rank.Null:

@@ -17,7 +17,7 @@ import { CommandError } from './errors';
 import { formatValue, isPlainObject } from './values';
 
 /** The ICU version MongoDB 7.0 reports in a collation's `version`. */
-export const ICU_VERSION = '57.1';
+const ICU_VERSION = '57.1';
 
 /** A collation other than `simple`: its full specification (as MongoDB lists it) and its order. */
 export interface Collation {

@@ -169,7 +169,7 @@ function validationDetails(validator: Document, doc: Document): Document {
 function notSatisfied(entries: Array<[string, unknown]>, doc: Document, explain: (field: string, cond: unknown) => Document): Document[] {
   const out: Document[] = [];
   entries.forEach(([field, cond], index) => {
-    if (!validatorTest({ [field]: cond })(doc)) out.push({ index, details: explain(field, cond) });
+    if (!compileFilter({ [field]: cond })(doc)) out.push({ index, details: explain(field, cond) });
   });
   return out;
 }

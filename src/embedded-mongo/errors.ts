@@ -123,3 +123,8 @@ export function errorFields(err: unknown): Document {
 export function errorReply(err: unknown): Document {
   return { ok: 0, ...errorFields(err) };
 }
+
+/** MongoDB's ImmutableField (66) for an update that would change `_id`. */
+export function immutableId(): CommandError {
+  return new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+}

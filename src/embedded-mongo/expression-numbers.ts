@@ -20,7 +20,7 @@ import { CommandError } from './errors';
 import { isPlainObject } from './values';
 
 /** The top-level fields an expression reads, or 'all' when it reads the whole document. */
-export type FieldRefs = ReadonlySet<string> | 'all';
+type FieldRefs = ReadonlySet<string> | 'all';
 
 /**
  * The top-level fields `expr` (an expression, or a list of pipeline stages) refers to as

@@ -18,11 +18,12 @@
  *   bad TTL values and compound TTL indexes (67), `_id` index options (197), wrong types (14).
  */
 import type { Document } from 'bson';
+import { isNumericWrapper } from './bson-numbers';
 import { parseCollation } from './collation';
 import { CommandError, type CodeName } from './errors';
 import { validatePartialFilter } from './partial-index';
 import type { IndexSpec } from './storage/persistence';
-import { formatValue, isPlainObject } from './values';
+import { formatValue, isPlainObject, truthy } from './values';
 
 /** Every field MongoDB 7.0 allows in an index specification (index_key_validate.h `allowedFieldNames`). */
 const ALLOWED_FIELDS = new Set([
@@ -100,7 +101,7 @@ function checkTtl(raw: Document): void {
   const v: unknown = raw.expireAfterSeconds;
   const context = `. Index spec: ${formatValue(raw)} :: caused by :: `;
   let reason: string | undefined;
-  const n = typeof v === 'number' ? v : typeof v === 'object' && v !== null && rankIsNumber(v) ? Number(v) : undefined;
+  const n = typeof v === 'number' ? v : isNumericWrapper(v) ? Number(v) : undefined;
   if (n === undefined) reason = `TTL index 'expireAfterSeconds' option must be numeric, but received a type of '${typeName(v)}'`;
   else if (Number.isNaN(n)) reason = "TTL index 'expireAfterSeconds' option must not be NaN";
   else if (Math.trunc(n) > 2147483647 || Math.trunc(n) < -2147483648) reason = "TTL index 'expireAfterSeconds' must be within the range of a 32-bit integer";
@@ -109,16 +110,6 @@ function checkTtl(raw: Document): void {
   if (isPlainObject(raw.key) && Object.keys(raw.key).length !== 1) {
     throw new CommandError('CannotCreateIndex', `TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: ${formatValue(raw)}`);
   }
-}
-
-function rankIsNumber(v: object): boolean {
-  const t = (v as { _bsontype?: string })._bsontype;
-  return t === 'Long' || t === 'Double' || t === 'Int32' || t === 'Decimal128';
-}
-
-/** BSON truthiness of a boolean-like option. */
-function truthy(v: unknown): boolean {
-  return v !== undefined && v !== null && v !== false && v !== 0;
 }
 
 /** The key pattern: ascending / descending fields only; other index types are refused by name. */

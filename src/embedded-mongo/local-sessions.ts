@@ -13,9 +13,9 @@ import { CommandError } from './errors';
 import { isPlainObject } from './values';
 
 /** MongoDB's `logicalSessionRefreshMillis` default. */
-export const REFRESH_MS = 5 * 60_000;
+const REFRESH_MS = 5 * 60_000;
 /** At most this many sessions are kept (MongoDB's `maxSessions` is 1,000,000). */
-export const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS = 10_000;
 
 interface SessionRecord {
   id: Binary;

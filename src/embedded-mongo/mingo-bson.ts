@@ -56,7 +56,7 @@ function operator(predicate: Predicate, parse?: (arg: unknown, op: string) => un
 }
 
 /** MongoDB's equality of two single values (numbers across types, null = missing). */
-export function bsonEquals(a: unknown, b: unknown): boolean {
+function bsonEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === 'number' && typeof b === 'number') return a !== a && b !== b;
   return rankOf(a) === rankOf(b) && compareValues(a, b) === 0;

@@ -16,7 +16,7 @@ import { QUERY_OPTIONS } from './mingo-options';
 import { mingoVariableError, type QueryModifiers } from './query-options';
 
 /** What the planner needs of a collection to resolve a hint. */
-export interface HintTarget {
+interface HintTarget {
   readonly idIndex: OrderedIndex;
   readonly indexes: ReadonlyMap<string, OrderedIndex>;
 }
@@ -25,7 +25,7 @@ export interface HintTarget {
 export type ResolvedHint = { index: OrderedIndex } | { natural: 1 | -1 };
 
 /** A query's modifiers, checked and ready for the planner. */
-export interface ResolvedModifiers {
+interface ResolvedModifiers {
   /** The collation; undefined for binary comparison (none, or `simple`). */
   collation?: Collation;
   /** Evaluated `let` variables. */
@@ -36,7 +36,7 @@ export interface ResolvedModifiers {
 }
 
 /** MongoDB's BadValue for a hint naming no index. */
-export function badHint(): CommandError {
+function badHint(): CommandError {
   return new CommandError('BadValue', 'hint provided does not correspond to an existing index');
 }
 

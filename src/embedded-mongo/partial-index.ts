@@ -21,7 +21,7 @@
 import type { Document } from 'bson';
 import { compareValues, Rank, rankOf } from './bson-order';
 import { CommandError } from './errors';
-import { formatValue, isPlainObject, keyOf } from './values';
+import { formatValue, isPlainObject, keyOf, truthy } from './values';
 
 /** MongoDB's default `internalPartialFilterExpressionMaxDepth`. */
 const MAX_DEPTH = 4;
@@ -117,11 +117,6 @@ function isOperatorObject(cond: unknown): cond is Document {
   if (!isPlainObject(cond)) return false;
   const keys = Object.keys(cond);
   return keys.length > 0 && keys[0].startsWith('$');
-}
-
-/** BSON's truthiness (`$exists: 1` is true, `$exists: 0` false). */
-function truthy(v: unknown): boolean {
-  return !(v === false || v === 0 || v === null || v === undefined);
 }
 
 // ---------------------------------------------------------------- implication

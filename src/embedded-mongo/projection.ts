@@ -61,12 +61,6 @@ export function compileProjection(spec: Document, filter: Document = {}): Projec
   };
 }
 
-/** `docs` through a projection; the stored documents themselves when there is none. */
-export function project(docs: Document[], spec: Document): Document[] {
-  if (Object.keys(spec).length === 0) return docs;
-  return docs.map(compileProjection(spec));
-}
-
 /** A projection through mingo (compiled once per command; mingo validates the spec on the first document). */
 function mingoProjection(spec: Document, filter: Document): Projector {
   const positional = Object.keys(spec).some((k) => k.endsWith('.$') || k.includes('.$.'));
@@ -86,18 +80,7 @@ export function projectStageOrder(spec: Document): ((source: Document, out: Docu
   const includes = Object.values(spec).some((v) => v === 1 || v === true || isComputed(v) || isPlainObject(v));
   if (!includes) return undefined;
   const late = new Set(computed);
-  return (source, out) => {
-    const ordered: Document = {};
-    for (const k of Object.keys(source)) {
-      if (!(k in out) || late.has(k)) continue;
-      const v: unknown = out[k];
-      const from: unknown = source[k];
-      ordered[k] = isPlainObject(v) && isPlainObject(from) ? inDocumentOrder(from, v) : v;
-    }
-    for (const k of computed) if (k in out) ordered[k] = out[k];
-    for (const k of Object.keys(out)) if (!(k in ordered)) ordered[k] = out[k];
-    return ordered;
-  };
+  return (source, out) => inDocumentOrder(source, out, late, computed);
 }
 
 /** Whether a `$project` value computes the field (an expression or a literal) rather than keeping or dropping it. */
@@ -107,15 +90,19 @@ function isComputed(v: unknown): boolean {
   return true;
 }
 
-/** `out`'s fields in the order `source` has them (recursively), then fields `source` lacks. */
-function inDocumentOrder(source: Document, out: Document): Document {
+/**
+ * `out`'s fields in the order `source` has them (recursively), except the top-level `late` ones,
+ * which follow in the order `lateOrder` names them; then fields `source` lacks.
+ */
+function inDocumentOrder(source: Document, out: Document, late?: ReadonlySet<string>, lateOrder: readonly string[] = []): Document {
   const ordered: Document = {};
   for (const k of Object.keys(source)) {
-    if (!(k in out)) continue;
+    if (!(k in out) || late?.has(k)) continue;
     const v: unknown = out[k];
     const from: unknown = source[k];
     ordered[k] = isPlainObject(v) && isPlainObject(from) ? inDocumentOrder(from, v) : v;
   }
+  for (const k of lateOrder) if (k in out) ordered[k] = out[k];
   for (const k of Object.keys(out)) if (!(k in ordered)) ordered[k] = out[k];
   return ordered;
 }

@@ -47,16 +47,17 @@ export async function dispatch(state: ServerState, request: Request, connectionI
     state.log('warn', `onCommand hook threw: ${String(err)}`);
   }
   if (state.failPoints && name === 'configureFailPoint') return runFailPointCommand(state.failPoints, request.command);
+  const lower = name.toLowerCase();
   // A transaction is refused before anything runs, as on a standalone MongoDB (commands/standalone.ts).
-  countCommand(state.catalog, name.toLowerCase(), request.command);
-  const refused = standaloneRefusal(name.toLowerCase(), request.command);
+  countCommand(state.catalog, lower, request.command);
+  const refused = standaloneRefusal(lower, request.command);
   if (refused) return errorReply(refused);
-  const handler = Object.hasOwn(COMMANDS, name.toLowerCase()) ? COMMANDS[name.toLowerCase()] : undefined;
+  const handler = Object.hasOwn(COMMANDS, lower) ? COMMANDS[lower] : undefined;
   if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
   // The session is in the local session cache from the command's start on, as in MongoDB ($listLocalSessions).
   if (request.command.lsid !== undefined) noteSession(state.catalog, request.command.lsid, user);
   // The handler, then its commit (or a read's wait for durability), rolled back on failure: commands/context.ts.
-  return runCommand(name.toLowerCase(), handler, request.command, state.persistence, () => new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId, user));
+  return runCommand(lower, handler, request.command, state.persistence, () => new CommandContext(state.catalog, state.cursors, state.persistence, request.db, connectionId, user));
 }
 
 /** `configureFailPoint`, answered like any command: its errors as error replies. */

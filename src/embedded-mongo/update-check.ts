@@ -8,7 +8,7 @@
  * meets these cases (it hands anything unusual to the general path).
  */
 import type { Document } from 'bson';
-import { CommandError } from './errors';
+import { CommandError, immutableId } from './errors';
 import { formatValue, getPath, isPlainObject } from './values';
 
 /** The update operators MongoDB 7.0 knows. */
@@ -36,7 +36,7 @@ export function bsonTypeName(value: unknown): string {
 }
 
 /** Whether MongoDB counts a value as a number (int, long, double, decimal). */
-export function isNumeric(value: unknown): boolean {
+function isNumeric(value: unknown): boolean {
   if (typeof value === 'number') return true;
   const tag = (value as { _bsontype?: string } | null | undefined)?._bsontype;
   return tag === 'Long' || tag === 'Double' || tag === 'Int32' || tag === 'Decimal128';
@@ -64,7 +64,7 @@ function conflict(path: string, at: string): CommandError {
 }
 
 /** Whether a `$currentDate` argument is one MongoDB takes: a boolean, `{$type: 'date'}` or `{$type: 'timestamp'}`. */
-export function isCurrentDateSpec(value: unknown): boolean {
+function isCurrentDateSpec(value: unknown): boolean {
   if (typeof value === 'boolean') return true;
   return isPlainObject(value) && Object.keys(value).length === 1 && (value.$type === 'date' || value.$type === 'timestamp');
 }
@@ -86,7 +86,7 @@ function checkArgument(op: string, path: string, value: unknown): void {
     if (typeof value !== 'string') throw new CommandError('BadValue', `The 'to' field for $rename must be a string: ${path}: ${formatValue(value)}`);
     if (value === path) throw new CommandError('BadValue', `The source and target field for $rename must differ: ${path}: ${formatValue(value)}`);
     if (path === '_id' || value === '_id' || path.startsWith('_id.') || value.startsWith('_id.')) {
-      throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+      throw immutableId();
     }
   }
 }

@@ -21,7 +21,7 @@ interface Tagged {
 }
 
 /** The BSON numeric type of an in-memory value, or undefined for a non-number. */
-export function numericKind(v: unknown): Kind | undefined {
+function numericKind(v: unknown): Kind | undefined {
   if (typeof v === 'number') return isInt32Number(v) ? 'int' : 'double';
   switch ((v as Tagged | null | undefined)?._bsontype) {
     case 'Int32':
@@ -38,7 +38,7 @@ export function numericKind(v: unknown): Kind | undefined {
 }
 
 /** A double in its in-memory form: a `Double` when a number would serialise as int32. */
-export function storedDouble(n: number): number | Double {
+function storedDouble(n: number): number | Double {
   return isInt32Number(n) ? new Double(n) : n;
 }
 

@@ -8,7 +8,7 @@ import type { Document } from 'bson';
 import { ProcessingMode } from 'mingo';
 import { Aggregator } from './mingo-bson';
 import { MingoError } from 'mingo/util';
-import { CommandError } from './errors';
+import { CommandError, immutableId } from './errors';
 import { mongoErrorOf } from './input-errors';
 import { expressionView, fieldRefs, restoreTypes } from './expression-numbers';
 import { QUERY_OPTIONS } from './mingo-options';
@@ -72,9 +72,9 @@ export function pipelineVariables(letValues: Document | undefined, constants: un
  * input-errors.ts knows (an undefined `$$variable` 17276…) get MongoDB's code, anything else
  * BadValue with mingo's message.
  */
-function run(stages: Document[], options: object, doc: Document): Document | undefined {
+function run(aggregator: Aggregator, doc: Document): Document | undefined {
   try {
-    return new Aggregator(stages, options).run([doc])[0] as Document | undefined;
+    return aggregator.run([doc])[0] as Document | undefined;
   } catch (err) {
     if (!(err instanceof MingoError)) throw err;
     const known = mongoErrorOf(err);
@@ -83,20 +83,42 @@ function run(stages: Document[], options: object, doc: Document): Document | und
   }
 }
 
+/** What running `stages` needs, built once per statement: the fields they read, and the aggregator. */
+interface CompiledPipeline {
+  variables: Document | undefined;
+  refs: ReturnType<typeof fieldRefs>;
+  aggregator: Aggregator;
+}
+
+/**
+ * Keyed by the statement's stages (decoded anew for every command, so an entry never outlives its
+ * command and its `$$NOW`); rebuilt when the variables differ (another statement's `c`).
+ */
+const pipelines = new WeakMap<Document[], CompiledPipeline>();
+
+function compiled(stages: Document[], variables: Document | undefined): CompiledPipeline {
+  const known = pipelines.get(stages);
+  if (known && known.variables === variables) return known;
+  const options = withCommandNow({ ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) });
+  const entry = { variables, refs: fieldRefs(stages), aggregator: new Aggregator(stages, options) };
+  pipelines.set(stages, entry);
+  return entry;
+}
+
 /**
  * The new version of `doc` after the pipeline `stages`. `_id` may not change (ImmutableField, 66);
  * a pipeline that drops it keeps the old one, as MongoDB does. `doc` is not modified.
  */
 export function applyPipeline(doc: Document, stages: Document[], variables: Document | undefined): Document {
   if (stages.length === 0) return doc;
-  const options = withCommandNow({ ...QUERY_OPTIONS, processingMode: ProcessingMode.CLONE_INPUT, ...(variables ? { variables } : {}) });
+  const { refs, aggregator } = compiled(stages, variables);
   // Computed on plain numbers; unchanged fields keep their stored BSON types (expression-numbers.ts).
-  const view = expressionView(doc, fieldRefs(stages));
-  const out = restoreTypes(doc, view, run(stages, options, view));
+  const view = expressionView(doc, refs);
+  const out = restoreTypes(doc, view, run(aggregator, view));
   if (!isPlainObject(out)) throw new CommandError('BadValue', 'The update pipeline must produce a document');
   if (out._id === undefined) return doc._id === undefined ? out : { _id: doc._id, ...out };
   if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
-    throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw immutableId();
   }
   // _id first, as MongoDB stores it.
   if (Object.keys(out)[0] === '_id') return out;

@@ -10,7 +10,7 @@ import { BSON, ObjectId, Timestamp, type Document } from 'bson';
 import { Query } from './mingo-bson';
 import { MingoError } from 'mingo/util';
 import { updateOne, type Modifier } from 'mingo/updater';
-import { CommandError } from './errors';
+import { CommandError, immutableId } from './errors';
 import { QUERY_OPTIONS } from './mingo-options';
 import { checkApplicable, checkOperatorUpdate } from './update-check';
 import { addNumbers, describeId, numericUpdate } from './update-numbers';
@@ -113,7 +113,7 @@ export function applyUpdate(doc: Document, u: UpdateSpec, filter: Document, inse
   if (Object.keys(ops).length === 0) return copy;
   const out = asMongoErrors(() => applyWithMingo(copy, ops, condition, arrayFilters));
   if (doc._id !== undefined && keyOf(out._id) !== keyOf(doc._id)) {
-    throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw immutableId();
   }
   return out;
 }
@@ -177,7 +177,7 @@ function asMongoErrors<T>(fn: () => T): T {
 function setId(doc: Document, set: Document): Document {
   const { _id: id, ...rest } = set;
   if (doc._id === undefined) doc._id = deepCopy(id);
-  else if (keyOf(id) !== keyOf(doc._id)) throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+  else if (keyOf(id) !== keyOf(doc._id)) throw immutableId();
   return rest;
 }
 
@@ -191,7 +191,7 @@ function mingoUpdateError(err: Error): CommandError {
     return new CommandError('BadValue', 'The positional operator did not find the match needed from the query.');
   }
   if (err.message.includes("immutable field '_id'")) {
-    return new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    return immutableId();
   }
   return new CommandError('BadValue', err.message);
 }

@@ -42,6 +42,11 @@ export function keyOf(value: unknown): string {
   return 'u' + String(value);
 }
 
+/** BSON truthiness of a boolean-like option or operand (`$exists: 1` is true; false, 0, null, missing are not). */
+export function truthy(v: unknown): boolean {
+  return !(v === false || v === 0 || v === null || v === undefined);
+}
+
 /** True for `{...}` objects (not arrays, not BSON or Date instances). */
 export function isPlainObject(value: unknown): value is Document {
   if (value === null || typeof value !== 'object') return false;

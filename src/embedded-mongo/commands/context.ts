@@ -123,7 +123,7 @@ function scopeOf(name: string, cmd: Document, db: string): Scope | undefined {
 }
 
 /** Commands that may change stored data: they ask a persistence that refuses writes to recover first. */
-export const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'create', 'collmod', 'drop', 'dropdatabase', 'createindexes', 'dropindexes']);
+const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'create', 'collmod', 'drop', 'dropdatabase', 'createindexes', 'dropindexes']);
 /** Whether a command may change stored data: a write command, or an aggregate ending in `$out`/`$merge`. */
 function mayWrite(name: string, cmd: Document): boolean {
   if (WRITE_COMMANDS.has(name)) return true;

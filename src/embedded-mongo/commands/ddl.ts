@@ -20,12 +20,10 @@ const create: CommandHandler = (cmd, ctx) => {
   // A default collation, used by every query and index that names none (simple: none at all).
   if (cmd.collation !== undefined && !isPlainObject(cmd.collation)) throw wrongType('create.collation', cmd.collation, 'object');
   const collation = cmd.collation === undefined ? undefined : parseCollation(cmd.collation);
-  if (collation || options) {
-    const m: Mutation = { op: 'createCollection', db: ctx.db, coll: name };
-    if (collation) m.collation = collation.spec;
-    if (options) m.options = options;
-    ctx.apply(m);
-  } else ctx.ensureCollection(name);
+  const m: Mutation = { op: 'createCollection', db: ctx.db, coll: name };
+  if (collation) m.collation = collation.spec;
+  if (options) m.options = options;
+  ctx.apply(m);
   return {};
 };
 

@@ -24,13 +24,6 @@ import { sortDocuments, sortKeys } from '../sorting';
 import { deepCopy, isPlainObject, keyOf, valuesAtPath } from '../values';
 import { collectionName, docOption, intOption, type CommandContext, type CommandHandler } from './context';
 
-export { project } from '../projection';
-
-/** `docs` sorted by a MongoDB sort specification. */
-export function sortDocs(docs: Document[], sort: Document, deadline: Deadline = NO_DEADLINE): Document[] {
-  return sortDocuments(docs, sort, deadline);
-}
-
 /**
  * `docs` sorted by `sort` when every sort key is a top-level field holding a number in every
  * document (timestamps, counters): a plain numeric comparison then gives MongoDB's order.

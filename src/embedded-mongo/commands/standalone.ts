@@ -10,7 +10,7 @@ import type { Document } from 'bson';
 import { CommandError } from '../errors';
 
 /** MongoDB's message for a transaction on a standalone. */
-export const TXN_ON_STANDALONE = 'Transaction numbers are only allowed on a replica set member or mongos';
+const TXN_ON_STANDALONE = 'Transaction numbers are only allowed on a replica set member or mongos';
 
 /** Commands that only make sense inside a transaction. */
 const TRANSACTION_COMMANDS = new Set(['committransaction', 'aborttransaction']);

@@ -121,7 +121,8 @@ function serializeLarge(doc: Document, out: Buffer): number {
 function verifyDecodes(doc: Document, payload: Buffer): void {
   let decoded: Document;
   try {
-    decoded = decodeStored(payload);
+    // Only the mutation count is read: the raw decode, without the in-memory number walk.
+    decoded = BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS);
   } catch (err) {
     throw new RecordEncodingError(`encoded record does not decode: ${(err as Error).message}`);
   }
