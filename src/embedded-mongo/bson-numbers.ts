@@ -15,18 +15,14 @@
  * documents (MongoDB stores and matches a DBRef as the embedded document it is, so `ref.$id`
  * resolves); both serialise back to the same bytes the client sent (a symbol as a string).
  *
- * Messages are decoded without promotion (`RAW_DESERIALIZE_OPTIONS`) and then walked once:
+ * Messages are decoded without promotion (`DESERIALIZE_OPTIONS`, bson-options.ts) and then walked once:
  * the stored data of a command (insert documents, update and findAndModify documents, filters)
  * keeps its types (`keepNumericTypes`), while the command's own arguments (limits, batch
  * sizes, cursor ids, options) are promoted to numbers as before (`promoteNumbers`), so the
  * command layer still reads plain numbers. Journal and snapshot records are decoded the same way
  * and walked with `keepNumericTypes`: memory after a restart is memory before it.
  */
-import type { Decimal128, Double, DeserializeOptions, Document, Long } from 'bson';
-import { DESERIALIZE_OPTIONS } from './bson-options';
-
-/** Decoding without any numeric promotion: the walks below then decide what stays a wrapper. */
-export const RAW_DESERIALIZE_OPTIONS: DeserializeOptions = DESERIALIZE_OPTIONS;
+import type { Decimal128, Double, Document, Long } from 'bson';
 
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;

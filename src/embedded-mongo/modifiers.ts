@@ -25,14 +25,8 @@ interface HintTarget {
 export type ResolvedHint = { index: OrderedIndex } | { natural: 1 | -1 };
 
 /** A query's modifiers, checked and ready for the planner. */
-interface ResolvedModifiers {
-  /** The collation; undefined for binary comparison (none, or `simple`). */
-  collation?: Collation;
-  /** Evaluated `let` variables. */
-  variables?: Document;
+interface ResolvedModifiers extends MatchModifiers {
   hint?: ResolvedHint;
-  /** The predicate of a filter under these modifiers. */
-  compile(filter: Document): Predicate;
 }
 
 /** MongoDB's BadValue for a hint naming no index. */
@@ -100,18 +94,28 @@ function checkVariableName(name: string): void {
  * ordinary path). `defaultCollation` is the collection's, used when the query names none.
  */
 export function resolveModifiers(target: HintTarget, mods: QueryModifiers, defaultCollation?: Document): ResolvedModifiers | undefined {
+  if (mods.collation === undefined && defaultCollation === undefined && mods.hint === undefined && mods.variables === undefined) return undefined;
+  const hint = mods.hint === undefined ? undefined : resolveHint(target, mods.hint);
+  return { ...collationAndLet(mods, defaultCollation), hint };
+}
+
+/** What matching needs of the modifiers: the collation, the evaluated `let`, and a filter compiler using both. */
+export interface MatchModifiers {
+  /** The collation; undefined for binary comparison (none, or `simple`). */
+  collation?: Collation;
+  /** Evaluated `let` variables. */
+  variables?: Document;
+  /** The predicate of a filter under these modifiers. */
+  compile: (f: Document) => Predicate;
+}
+
+/** The collation (the query's, else `defaultCollation`, the collection's) and the evaluated `let`. */
+export function collationAndLet(mods: QueryModifiers, defaultCollation?: Document): MatchModifiers {
   const raw = mods.collation ?? defaultCollation;
-  if (raw === undefined && mods.hint === undefined && mods.variables === undefined) return undefined;
   const collation = raw === undefined ? undefined : parseCollation(raw);
   const variables = mods.variables === undefined ? undefined : evaluateLet(mods.variables);
-  const hint = mods.hint === undefined ? undefined : resolveHint(target, mods.hint);
   const plain = (f: Document): Predicate => compileFilter(f, variables);
-  return {
-    collation,
-    variables,
-    hint,
-    compile: collation ? (f) => collatedPredicate(f, collation, plain) : plain,
-  };
+  return { collation, variables, compile: collation ? (f) => collatedPredicate(f, collation, plain) : plain };
 }
 
 /**

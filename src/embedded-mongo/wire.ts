@@ -4,7 +4,8 @@
  */
 import { BSON, type Document } from 'bson';
 import { SERIALIZE_OPTIONS } from './bson-options';
-import { normalizeCommand, promoteNumbers, RAW_DESERIALIZE_OPTIONS } from './bson-numbers';
+import { DESERIALIZE_OPTIONS } from './bson-options';
+import { normalizeCommand, promoteNumbers } from './bson-numbers';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -105,7 +106,7 @@ function readDocument(frame: Buffer, offset: number, end: number): [Document, nu
   if (offset + 5 > end) throw new ProtocolError('truncated document');
   const size = frame.readInt32LE(offset);
   if (size < 5 || offset + size > end) throw new ProtocolError('document overruns message');
-  return [BSON.deserialize(frame.subarray(offset, offset + size), RAW_DESERIALIZE_OPTIONS), offset + size];
+  return [BSON.deserialize(frame.subarray(offset, offset + size), DESERIALIZE_OPTIONS), offset + size];
 }
 
 function decodeMsg(frame: Buffer, requestId: number): Request {

@@ -13,11 +13,10 @@ import { prepareMerge, writeMerge } from './aggregate-merge';
 import { QUERY_OPTIONS } from '../mingo-options';
 import { withCommandNow } from '../command-clock';
 import { EOF_PLAN, type PlanSummary, type QueryOutcome } from '../planner';
-import { collatedPredicate } from '../collated-filter';
 import { checkCollatedStage } from '../collated-pipeline';
 import { parseCollation, type Collation } from '../collation';
 import { compileFilter, type Predicate } from '../filter';
-import { checkModifiers, evaluateLet, resolveHint } from '../modifiers';
+import { checkModifiers, collationAndLet, resolveHint, type MatchModifiers } from '../modifiers';
 import { compileProjection, projectStageOrder } from '../projection';
 import { mingoVariableError, NO_MODIFIERS, queryModifiers, type QueryModifiers } from '../query-options';
 import { sortDocuments, sortKeys } from '../sorting';
@@ -164,7 +163,7 @@ export function runPipeline(ctx: CommandContext, coll: Collection | undefined, p
     }
   }
   if (rest.length === 0) return input;
-  const staged = modifiers === NO_MODIFIERS && coll?.collation === undefined ? PLAIN_STAGES : stagedModifiers(modifiers, coll);
+  const staged = modifiers === NO_MODIFIERS && coll?.collation === undefined ? PLAIN_STAGES : collationAndLet(modifiers, coll?.collation);
   if (staged.collation) rest.forEach(checkCollatedStage);
   const options = {
     ...QUERY_OPTIONS,
@@ -218,24 +217,8 @@ function* reordered(aggregator: Aggregator, source: Generator<Document>, order: 
   for (let r = out.next(); r.done !== true; r = out.next()) yield order(last, r.value);
 }
 
-/** What a pipeline's stages need of the modifiers: the collation, evaluated `let`, a filter compiler. */
-interface StagedModifiers {
-  collation?: Collation;
-  variables?: Document;
-  compile: (f: Document) => Predicate;
-}
-
 /** A pipeline without modifiers (the common case): nothing to resolve. */
-const PLAIN_STAGES: StagedModifiers = Object.freeze({ compile: (f: Document) => compileFilter(f) });
-
-/** The collation (the command's, else the collection's) and evaluated `let` of a pipeline's stages. */
-function stagedModifiers(modifiers: QueryModifiers, coll: Collection | undefined): StagedModifiers {
-  const raw = modifiers.collation ?? coll?.collation;
-  const collation = raw === undefined ? undefined : parseCollation(raw);
-  const variables = modifiers.variables === undefined ? undefined : evaluateLet(modifiers.variables);
-  const plain = (f: Document): Predicate => compileFilter(f, variables);
-  return { collation, variables, compile: collation ? (f) => collatedPredicate(f, collation, plain) : plain };
-}
+const PLAIN_STAGES: MatchModifiers = Object.freeze({ compile: (f: Document) => compileFilter(f) });
 
 /** The documents of `source` that pass `test`. */
 function* filtered(source: Iterator<Document>, test: Predicate): Generator<Document> {

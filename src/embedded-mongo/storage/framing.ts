@@ -13,20 +13,18 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { BSON, type DeserializeOptions, type Document } from 'bson';
-import { keepNumericTypes, RAW_DESERIALIZE_OPTIONS } from '../bson-numbers';
+import { BSON, type Document } from 'bson';
+import { keepNumericTypes } from '../bson-numbers';
+import { DESERIALIZE_OPTIONS } from '../bson-options';
 
 /**
- * How stored payloads are decoded: without promotion, then walked with `keepNumericTypes`
- * (bson-numbers.ts), which rebuilds exactly the in-memory form the catalog held: int64 stays a
- * `Long`, an integral double in the int32 range a `Double`, Decimal128 a `Decimal128`, every
+ * Decodes one stored payload into the in-memory form: without promotion, then walked with
+ * `keepNumericTypes` (bson-numbers.ts), which rebuilds exactly what the catalog held: int64 stays
+ * a `Long`, an integral double in the int32 range a `Double`, Decimal128 a `Decimal128`, every
  * other number a JS number; Dates, ObjectIds and Binary keep their classes.
  */
-export const STORAGE_BSON_DESERIALIZE_OPTIONS: Readonly<DeserializeOptions> = RAW_DESERIALIZE_OPTIONS;
-
-/** Decodes one stored payload into the in-memory form (see STORAGE_BSON_DESERIALIZE_OPTIONS). */
 function decodeStored(payload: Uint8Array): Document {
-  return keepNumericTypes(BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS));
+  return keepNumericTypes(BSON.deserialize(payload, DESERIALIZE_OPTIONS));
 }
 
 /** Bytes of the header in front of each payload. */
@@ -122,7 +120,7 @@ function verifyDecodes(doc: Document, payload: Buffer): void {
   let decoded: Document;
   try {
     // Only the mutation count is read: the raw decode, without the in-memory number walk.
-    decoded = BSON.deserialize(payload, STORAGE_BSON_DESERIALIZE_OPTIONS);
+    decoded = BSON.deserialize(payload, DESERIALIZE_OPTIONS);
   } catch (err) {
     throw new RecordEncodingError(`encoded record does not decode: ${(err as Error).message}`);
   }

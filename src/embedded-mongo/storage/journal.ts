@@ -53,7 +53,6 @@ import { StorageUnavailableError, type Mutation, type Persistence, type Persiste
 import { recoverDirectory } from './recovery';
 import { writeSnapshotSync } from './snapshot';
 
-export { STORAGE_BSON_DESERIALIZE_OPTIONS } from './framing';
 
 /** Severity of a log line. */
 export type JournalLogLevel = 'info' | 'warn' | 'error';
