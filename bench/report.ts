@@ -7,6 +7,7 @@
 import type { MemoryStats } from './ipc';
 import type { LoadResult } from './load';
 import type { SeedGroup, SeedResult } from './seedData';
+import { storageSections, type StorageReport } from './storageReport';
 import { evaluateTargets, type TargetRow } from './targets';
 
 /** Where the API under test keeps its data: in memory, journal on disk, or TN_WORKERS API processes on the in-memory database. */
@@ -153,6 +154,8 @@ export interface BenchReport {
     growthSizes: number[];
     /** The peer measured (express-restify-mongoose). */
     peer?: boolean;
+    /** The storage phase run (bench/storage.ts). */
+    storage?: boolean;
     /** TN_WORKERS measured with this many processes (0: not measured). */
     workers?: number;
     /** Connections of the write burst (POST /notes, disk and memory). */
@@ -168,6 +171,8 @@ export interface BenchReport {
   workers?: WorkersReport | null;
   writeBurst?: WriteBurst | null;
   growth: GrowthPoint[];
+  /** The storage phase (bench/storage.ts): sizes per document and index, heap per note, the journal. */
+  storage?: StorageReport | null;
   /** Issue 11's targets as evaluated when the run ended (the tables recompute them). */
   targets?: TargetRow[];
   durationSec: number;
@@ -185,7 +190,7 @@ function fmtInt(value: number | null | undefined): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-type Table = { head: string[]; rows: string[][]; align: Array<'l' | 'r'> };
+export type Table = { head: string[]; rows: string[][]; align: Array<'l' | 'r'> };
 
 function toText(table: Table): string {
   const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => r[i].length)));
@@ -414,6 +419,7 @@ function sections(report: BenchReport): Array<{ title: string; table?: Table; li
       table: growthMemoryTable(report),
     });
   }
+  out.push(...storageSections(report.storage));
   out.push({ title: 'Issue 11, "Done when":', table: targetsTable(evaluateTargets(report)) });
   return out;
 }

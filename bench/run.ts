@@ -19,14 +19,17 @@
  *    on a temporary directory (journal on disk).
  * 6. Growth: one user holding 10k, 100k, 1M notes (next to 100-note users): its page 1, middle
  *    page and a deep page in the other sort against a 100-note user's page 1, and heap per note.
- * 7. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
+ * 7. Storage (bench/storage.ts): BSON bytes per document and per index key, heap per note, the
+ *    journal's bytes and fsyncs per create/PATCH/DELETE and its bytes/s under a POST burst, the
+ *    snapshot per document (`--storage-only`: this phase alone; `--no-storage`: without it).
+ * 8. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
  *    bench/results/latest.md (with --quick: bench/tmp/results/, so a smoke check never
  *    replaces the recorded results).
  *
  * Options (read with node:util's parseArgs, see USAGE and bench/README.md): --quick (about 1 s
  * per run, growth at 1k and 10k notes only), --duration S, --warmup S, --connections N,
  * --write-connections N, --workers N, --no-workers, --no-peer, --no-growth, --growth-only,
- * --no-disk, --growth-sizes 10000,100000, --out DIR, --profile [--scenario KEY] (profile one
+ * --no-disk, --growth-sizes 10000,100000, --no-storage, --storage-only, --out DIR, --profile [--scenario KEY] (profile one
  * scenario instead of the suite), --help.
  */
 import { execSync } from 'node:child_process';
@@ -56,6 +59,7 @@ import {
 import { PEER_SCENARIOS, SCENARIOS, captureResponses, checkPeer, prepareContext, sendOnce, type Scenario, type ScenarioContext } from './scenarios';
 import type { QueryPlan } from './plan';
 import type { SeedGroup, SeedResult } from './seedData';
+import { runStorage } from './storage';
 import { startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
 import { evaluateTargets } from './targets';
 
@@ -88,6 +92,10 @@ export interface Args extends LoadOptions {
   growthOnly: boolean;
   disk: boolean;
   growthSizes: number[];
+  /** The storage phase (bench/storage.ts). */
+  storage: boolean;
+  /** Only the storage phase (no scenarios, baselines or growth). */
+  storageOnly: boolean;
   /** Measure express-restify-mongoose over the same database. */
   peer: boolean;
   /** TN_WORKERS to measure next to one process (0: not measured). */
@@ -110,6 +118,9 @@ const OPTIONS = {
   'growth-only': { type: 'boolean' },
   'growth-sizes': { type: 'string' },
   'no-disk': { type: 'boolean' },
+  storage: { type: 'boolean' },
+  'no-storage': { type: 'boolean' },
+  'storage-only': { type: 'boolean' },
   'no-peer': { type: 'boolean' },
   workers: { type: 'string' },
   'no-workers': { type: 'boolean' },
@@ -133,7 +144,7 @@ const DEFAULT_WORKERS = 2;
 export const USAGE =
   'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
   '                 [--write-connections N] [--workers N | --no-workers] [--no-peer]\n' +
-  '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--out DIR]\n' +
+  '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--no-storage | --storage-only] [--out DIR]\n' +
   `                 [--profile [--scenario ${SCENARIO_KEYS.join('|')}]]\n`;
 
 /** util.parseArgs's error as one line naming the option, e.g. `--duration needs a value`. */
@@ -179,17 +190,23 @@ export function parseArgs(argv: string[]): Args {
     throw new Error(`--workers must be 0 (leave the row out) or an integer from 2 to 64, got ${values.workers}`);
   }
   if (values['no-workers'] && values.workers !== undefined) throw new Error('--workers and --no-workers exclude each other');
+  const storageOnly = values['storage-only'] ?? false;
+  if (values['no-storage'] && (values.storage || storageOnly)) throw new Error(`--no-storage and --${storageOnly ? 'storage-only' : 'storage'} exclude each other`);
+  if (storageOnly && values['growth-only']) throw new Error('--growth-only and --storage-only exclude each other');
   const args: Args = {
     quick,
-    growth: !values['no-growth'],
+    growth: !values['no-growth'] && !storageOnly,
     growthOnly: values['growth-only'] ?? false,
     disk: !values['no-disk'],
     durationSec: values.duration === undefined ? defaults.durationSec : positive('--duration', values.duration),
     warmupSec,
     connections: Math.round(positive('--connections', values.connections)),
     growthSizes: growthSizes ?? [...defaults.growthSizes],
-    peer: !values['no-peer'],
-    workers: values['no-workers'] ? 0 : workers,
+    peer: !values['no-peer'] && !storageOnly,
+    workers: values['no-workers'] || storageOnly ? 0 : workers,
+    // On in a full run; --growth-only leaves it out unless asked for.
+    storage: storageOnly || (!values['no-storage'] && (values.storage ?? !values['growth-only'])),
+    storageOnly,
     writeConnections: Math.round(positive('--write-connections', values['write-connections'])),
     out: values.out ?? null,
     profile: values.profile ?? false,
@@ -305,9 +322,10 @@ interface Stoppable {
 async function runSuite(args: Args): Promise<BenchReport> {
   const started = performance.now();
   const password = newPassword();
-  const modes: Mode[] = args.growthOnly ? [] : ['memory'];
+  const modes: Mode[] = args.growthOnly || args.storageOnly ? [] : ['memory'];
   const notes: string[] = [];
   if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios, baselines, peer or TN_WORKERS in this run.');
+  else if (args.storageOnly) notes.push('Storage only (--storage-only): no scenarios, baselines, peer, TN_WORKERS or growth in this run.');
   else if (args.disk && durableAvailable()) modes.push('disk');
   else if (args.disk) notes.push('Durable storage (src/embedded-mongo/storage/journal.ts) is not in this build: disk mode not measured.');
 
@@ -325,6 +343,7 @@ async function runSuite(args: Args): Promise<BenchReport> {
       modes,
       growthSizes: args.growth ? args.growthSizes : [],
       peer: !args.growthOnly && args.peer,
+      storage: args.storage,
       workers: args.growthOnly ? 0 : args.workers,
       writeConnections: args.writeConnections,
       gitCommit: gitCommit(),
@@ -344,7 +363,7 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const children: Stoppable[] = [];
   let diskDir: string | null = null;
   try {
-    if (!args.growthOnly) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
+    if (!args.growthOnly && !args.storageOnly) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
     // 6. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
@@ -353,6 +372,15 @@ async function runSuite(args: Args): Promise<BenchReport> {
         warmupSec: args.quick ? 0.3 : Math.min(1, args.warmupSec),
       };
       report.growth = await runGrowth(args.growthSizes, growthLoad, password, log);
+    }
+    // 7. Storage, with the write burst's req/s and the growth's heap per note of this run.
+    if (args.storage) {
+      const burst = { connections: args.writeConnections, durationSec: args.durationSec, warmupSec: args.warmupSec };
+      const options = { dataset: report.config.dataset, password, operations: args.quick ? 100 : 1000, burst, writeBurstDisk: report.writeBurst?.disk, growth: report.growth };
+      report.storage = await runStorage(options, log).catch((err: unknown) => {
+        notes.push(`Storage phase failed: ${(err as Error).message.split('\n')[0]}`);
+        return null;
+      });
     }
   } finally {
     await Promise.all(children.map((c) => c.stop()));
@@ -665,7 +693,8 @@ async function main(): Promise<void> {
     report.baselines.reduce((n, b) => n + b.result.unexpected, 0) +
     (report.peer?.results ?? []).reduce((n, p) => n + (p.result?.unexpected ?? 0), 0) +
     (report.writeBurst?.memory?.unexpected ?? 0) +
-    (report.writeBurst?.disk?.unexpected ?? 0);
+    (report.writeBurst?.disk?.unexpected ?? 0) +
+    (report.storage?.journal.burst.unexpected ?? 0);
   process.stdout.write(`Written: ${files.join(', ')} (${report.durationSec} s)\n`);
   if (unexpected > 0) {
     process.stdout.write(`${unexpected} unexpected responses: see the table.\n`);

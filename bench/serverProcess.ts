@@ -18,10 +18,12 @@ import mongoose from 'mongoose';
 import { app } from '../src/app';
 import { config } from '../src/config';
 import { connect } from '../src/db';
+import { observeStorage } from '../src/metrics';
 import { heapAfterGc } from './heap';
 import { planOf, type QueryPlan } from './plan';
 import { reportFatal, reportReady, serveIpc } from './ipc';
 import { ensureIndexes, seed, type SeedSpec } from './seedData';
+import { measureSizes, type SizesRequest } from './storageSizes';
 
 let session: Session | null = null;
 
@@ -43,10 +45,15 @@ async function profileStop(file: string): Promise<string> {
   return file;
 }
 
-/** Explains a find on the API's own connection (the peer's queries, to see whether they use an index). */
-async function explainFind(message: Record<string, unknown>): Promise<QueryPlan> {
+function connectedDb() {
   const db = mongoose.connection.db;
   if (!db) throw new Error('not connected');
+  return db;
+}
+
+/** Explains a find on the API's own connection (the peer's queries, to see whether they use an index). */
+async function explainFind(message: Record<string, unknown>): Promise<QueryPlan> {
+  const db = connectedDb();
   const options = (message.options ?? {}) as { sort?: Record<string, 1 | -1>; skip?: number; limit?: number };
   const cursor = db.collection(String(message.collection)).find((message.filter ?? {}) as Record<string, unknown>, {
     sort: options.sort,
@@ -59,6 +66,8 @@ async function explainFind(message: Record<string, unknown>): Promise<QueryPlan>
 async function main(): Promise<void> {
   const db = await connect({ uri: config.db.uri, dataDir: config.db.dataDir, journalMaxBytes: config.db.journalMaxBytes });
   await ensureIndexes();
+  // As src/server.ts does: the journal's counters (tn_journal_*) on GET /metrics.
+  if (db.embedded) observeStorage(db.embedded);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
       profileStop: (message) => profileStop(String(message.file)),
       heap: () => heapAfterGc(),
       explain: (message) => explainFind(message),
+      sizes: (message) => measureSizes(connectedDb(), message as unknown as SizesRequest),
       gc: () => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (gc) gc();
