@@ -1,8 +1,8 @@
 /**
  * The API under test, in a process of its own: connects to the embedded database (in memory
  * or on disk, from `TN_DATA_DIR`), listens on an ephemeral loopback port and reports it to the
- * orchestrator over IPC. The orchestrator then asks it to `seed` (straight through the models)
- * and for memory `stats`; `stop` closes the HTTP server, mongoose and the embedded server.
+ * orchestrator over IPC. The orchestrator then asks it to `seed` (straight through the models),
+ * for memory `stats` and for document and index `sizes` (bench/storageSizes.ts); `stop` closes the HTTP server, mongoose and the embedded server.
  *
  * `profileStart`/`profileStop` run V8's CPU profiler (the one behind `node --cpu-prof`) over
  * exactly the load window, not over start-up and seeding, and write a `.cpuprofile` file.
