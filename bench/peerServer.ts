@@ -10,8 +10,12 @@
  * - `GET /api/v1/Note?limit=10&skip=…&sort=…&query={"owner":…}`: one owner's page.
  *
  * There is no authentication (erm has none) and no count, links or ETags: erm's out-of-the-box
- * work for the same read, which is what "a generic REST layer" costs. Nothing is written; the
- * model does not build indexes (autoIndex off), so the peer never changes the API's database.
+ * work for the same read, which is what "a generic REST layer" costs. Nothing is written and the
+ * model does not build indexes (autoIndex off). The one index the peer adds is `peer_id_1`
+ * (`{id: 1}`) for its by-id read, which names no owner: the API's indexes all start with the
+ * owner since issue 17 (src/models/Note.ts), and without it the embedded server would answer the
+ * peer with a collection scan, so the comparison would measure the planner, not erm. Only the
+ * in-memory run has a peer, so it never reaches a database on disk.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -74,6 +78,11 @@ export function createPeerApp(conn: import('mongoose').Connection) {
   return app;
 }
 
+/** The index of the peer's by-id read (`GET /api/v1/Note/{id}`: `{id}` alone, see the module comment). */
+export async function indexPeerReads(conn: import('mongoose').Connection): Promise<void> {
+  await conn.collection('notes').createIndex({ id: 1 }, { name: 'peer_id_1' });
+}
+
 /** Connects mongoose 8 to `uri` (database `dbName`). */
 export function connectPeer(uri: string, dbName: string): Promise<import('mongoose').Connection> {
   return mongoose.createConnection(uri, { dbName, serverSelectionTimeoutMS: 10_000 }).asPromise();
@@ -83,6 +92,7 @@ async function main(): Promise<void> {
   const uri = process.env.BENCH_PEER_DB_URI;
   if (!uri) throw new Error('BENCH_PEER_DB_URI is not set');
   const conn = await connectPeer(uri, process.env.BENCH_PEER_DB_NAME || 'thunder-notes');
+  await indexPeerReads(conn);
   const app = createPeerApp(conn);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {

@@ -46,9 +46,10 @@ export async function seedDemo(): Promise<{ users: number; notes: number }> {
     forgetUser(user.id); // this process may remember the user it replaced
   }
   for (const note of DEMO_NOTES) {
+    // By owner and id, like every command on notes (the shard key first, docs/scaling.md).
     await Note.updateOne(
-      { id: note.id },
-      { $set: { seq: Number(note.id), owner: note.owner, text: note.text, createdAt: note.createdAt, updatedAt: note.updatedAt } },
+      { owner: note.owner, id: note.id },
+      { $set: { seq: Number(note.id), text: note.text, createdAt: note.createdAt, updatedAt: note.updatedAt } },
       { upsert: true },
     );
   }

@@ -18,6 +18,7 @@ import { runPrimary } from './cluster';
 import { settleRateLimitWrites } from './controllers/rateLimitStore';
 import { closeGracefully, createHttpServer } from './httpServer';
 import { observeStorage } from './metrics';
+import { dropLegacyNoteIndexes } from './models/legacyIndexes';
 import { seedDemoIfEmpty } from './seed';
 
 /** Logs a fatal error with one plain line on stderr, and exits 1. */
@@ -35,6 +36,8 @@ async function runApi(): Promise<void> {
     onEmbeddedExit: (err) => fail('Database lost', err),
   });
   if (db.embedded) observeStorage(db.embedded);
+  // Owner-prefixed indexes in place of a database's legacy ones; with the legacy ones kept the API still works.
+  await dropLegacyNoteIndexes().catch((err: Error) => logger.error({ err }, `notes: legacy indexes not migrated: ${err.message}`));
   // In a cluster the first API process seeds; the others share its database.
   if (config.seedDemo && (cluster.isPrimary || cluster.worker?.id === 1)) await seedDemoIfEmpty();
 

@@ -90,25 +90,25 @@ export async function createNoteOnce(owner: string, text: string, idempotency: I
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    const first = await findOne<NoteDoc>(Note, { 'idem.key': key }, { ...NOTE_FIELDS, idem: 1 });
+    const first = await findOne<NoteDoc>(Note, { owner, 'idem.key': key }, { ...NOTE_FIELDS, idem: 1 });
     if (!first?.idem) continue; // deleted since: the key is free again
     if (judgeStoredKey(first.idem, idempotency, now) === 'replay') return { note: toView(toDTO(first)), replayed: true };
-    await timed('update', () => Note.collection.updateOne({ 'idem.key': key, 'idem.at': first.idem?.at }, { $unset: { idem: '' } }));
+    await timed('update', () => Note.collection.updateOne({ owner, 'idem.key': key, 'idem.at': first.idem?.at }, { $unset: { idem: '' } }));
   }
   throw keyContended();
 }
 
 /**
- * Notes by id, batched: concurrent reads share one command (models/batchedReads.ts). The owner
- * comes back with each note and is compared here, which is the same test as `{id, owner}` in the
- * filter, since ids are unique.
+ * Notes by owner and id, batched: concurrent reads of one owner's notes share one command
+ * `{owner, id: {$in: [...]}}` (models/batchedReads.ts), so every read carries the owner (the
+ * shard key, docs/scaling.md) and a note of someone else's is never read at all.
  */
-const notesById = new BatchedLookup<NoteDTO & { owner: string }>(Note, 'id', { ...NOTE_FIELDS, owner: 1 });
+const notesById = new BatchedLookup<NoteDTO>(Note, { scope: 'owner', key: 'id' }, NOTE_FIELDS);
 
 /** `owner`'s note with this id; a note of someone else's does not exist for them. */
 export async function getNote(owner: string, id: string): Promise<NoteView> {
-  const note = await notesById.load(id);
-  if (!note || note.owner !== owner) throw noteNotFound(id);
+  const note = await notesById.load(owner, id);
+  if (!note) throw noteNotFound(id);
   return toView(toDTO(note));
 }
 
@@ -240,8 +240,8 @@ function written(doc: NoteDTO): WrittenNote {
 
 /** `owner`'s note as stored now, for a write that must see it before it writes. */
 async function storedNote(owner: string, id: string): Promise<NoteDTO> {
-  const doc = await notesById.load(id);
-  if (!doc || doc.owner !== owner) throw noteNotFound(id);
+  const doc = await notesById.load(owner, id);
+  if (!doc) throw noteNotFound(id);
   return toDTO(doc);
 }
 

@@ -1,15 +1,20 @@
 /**
- * Reads by a unique key, batched: every look-up made while the event loop handles one round of
- * I/O (all requests whose bytes arrived together) goes to the database as one
- * `find {key: {$in: [...]}}` when that round is over (`setImmediate`), so under concurrent load
- * the driver's per-command cost (about a quarter of a millisecond of this thread's CPU here, as
- * much as a whole bare Express request) is shared by the requests of the round. Alone, a
- * look-up waits only for the end of its own round.
+ * Reads by a key unique within a scope (a note's `id` within its `owner`), batched: every look-up
+ * made while the event loop handles one round of I/O (all requests whose bytes arrived together)
+ * goes to the database when that round is over (`setImmediate`) as one
+ * `find {scope, key: {$in: [...]}}` per scope present in the round, so under concurrent load the
+ * driver's per-command cost (about a quarter of a millisecond of this thread's CPU here, as much
+ * as a whole bare Express request) is shared by the requests of the round that read the same
+ * scope. Alone, a look-up waits only for the end of its own round.
+ *
+ * Every command carries an equality on the scope (the shard key of the collection, see
+ * docs/scaling.md): on a cluster sharded by it, each goes to the one shard that holds the scope,
+ * never to all of them, and a document of another scope is never read at all.
  *
  * Every request of a batch arrived before its command was sent, so each sees every write
  * acknowledged before it arrived, exactly as with a command of its own; nothing is ever served
- * from an earlier read. At most MAX_BATCH keys go into one command (a full batch is sent at
- * once), so a reply stays far below 16 MiB. A failed command fails every look-up of its batch
+ * from an earlier read. At most MAX_BATCH keys go into one command (a scope's full batch is sent
+ * at once), so a reply stays far below 16 MiB. A failed command fails every look-up of its batch
  * with the same error, as each would have failed alone.
  */
 import type { Model } from 'mongoose';
@@ -24,64 +29,86 @@ interface Waiting<T> {
   reject(err: unknown): void;
 }
 
+/** The pending look-ups of one scope, and the Server-Timing tallies of their requests. */
+interface ScopeBatch<T> {
+  keys: Map<string, Waiting<T>[]>;
+  tallies: BatchTallies;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: only its connection and collection name are used.
 type AnyModel = Model<any>;
 
-/** Look-ups of one collection by one unique field, batched per event-loop round. */
+/** Which fields a `BatchedLookup` reads by: `key` is unique among the documents of one `scope` value. */
+export interface LookupFields {
+  scope: string;
+  key: string;
+}
+
+/** Look-ups of one collection by a scope and a key unique within it, batched per event-loop round and scope. */
 export class BatchedLookup<T extends object> {
-  private pending = new Map<string, Waiting<T>[]>();
-  /** The Server-Timing tallies of the pending requests. */
-  private tallies = new BatchTallies();
+  private pending = new Map<string, ScopeBatch<T>>();
   private scheduled = false;
 
   /**
    * @param model the collection
-   * @param field a field with a unique index (the result maps back by it)
-   * @param projection the fields returned; must include `field`
+   * @param fields the scope field (equal in every command's filter) and the key field (a unique
+   *   index on `{scope, key}`; the result maps back by the key)
+   * @param projection the fields returned; must include the key field
    */
   constructor(
     private readonly model: AnyModel,
-    private readonly field: string,
+    private readonly fields: LookupFields,
     private readonly projection: Record<string, 0 | 1>,
   ) {
-    if (projection[field] !== 1) throw new Error(`the projection must include ${field}`);
+    if (projection[fields.key] !== 1) throw new Error(`the projection must include ${fields.key}`);
   }
 
-  /** The document whose `field` is `key`, or null. */
-  load(key: string): Promise<T | null> {
+  /** The document of `scope` whose key field is `key`, or null. */
+  load(scope: string, key: string): Promise<T | null> {
     return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(key);
+      let batch = this.pending.get(scope);
+      if (!batch) {
+        batch = { keys: new Map(), tallies: new BatchTallies() };
+        this.pending.set(scope, batch);
+      }
+      const waiting = batch.keys.get(key);
       if (waiting) waiting.push({ resolve, reject });
-      else this.pending.set(key, [{ resolve, reject }]);
-      this.tallies.addCurrent(); // the batch's command counts once in each requester's Server-Timing
-      if (this.pending.size >= MAX_BATCH) this.dispatch();
-      else if (!this.scheduled) {
+      else batch.keys.set(key, [{ resolve, reject }]);
+      batch.tallies.addCurrent(); // the batch's command counts once in each requester's Server-Timing
+      if (batch.keys.size >= MAX_BATCH) {
+        this.pending.delete(scope);
+        this.send(scope, batch);
+      } else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.dispatch());
       }
     });
   }
 
+  /** Sends every scope's pending batch (the end of an event-loop round). */
   private dispatch(): void {
     this.scheduled = false;
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
+    const batches = this.pending;
     this.pending = new Map();
-    const keys = [...batch.keys()];
-    const filter = keys.length === 1 ? { [this.field]: keys[0] } : { [this.field]: { $in: keys } };
-    const tallies = this.tallies;
-    this.tallies = new BatchTallies();
-    tallies.run(() => findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length })).then(
+    for (const [scope, batch] of batches) this.send(scope, batch);
+  }
+
+  /** One command for one scope's batch: `{scope, key: {$in: keys}}` (or the key alone). */
+  private send(scope: string, batch: ScopeBatch<T>): void {
+    const { scope: scopeField, key: keyField } = this.fields;
+    const keys = [...batch.keys.keys()];
+    const filter = { [scopeField]: scope, [keyField]: keys.length === 1 ? keys[0] : { $in: keys } };
+    batch.tallies.run(() => findMany<T>(this.model, filter satisfies Document, { projection: this.projection, limit: keys.length })).then(
       (docs) => {
         const byKey = new Map<unknown, T>();
-        for (const doc of docs) byKey.set((doc as Record<string, unknown>)[this.field], doc);
-        for (const [key, waiting] of batch) {
+        for (const doc of docs) byKey.set((doc as Record<string, unknown>)[keyField], doc);
+        for (const [key, waiting] of batch.keys) {
           const doc = byKey.get(key) ?? null;
           for (const w of waiting) w.resolve(doc);
         }
       },
       (err: unknown) => {
-        for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
+        for (const waiting of batch.keys.values()) for (const w of waiting) w.reject(err);
       },
     );
   }
@@ -118,6 +145,11 @@ interface WaitingPage<T> extends PageQuery {
  * whose cost the indexes bound belong here (the caller keeps text searches out), so no query of
  * a batch can hold up the others for long. The same consistency as `BatchedLookup`: a batch is
  * sent after all its requests arrived.
+ *
+ * Unlike `BatchedLookup`, a batch mixes owners: each facet's `$match` carries its query's owner,
+ * the command as a whole does not. That is only ever sent to the embedded server (one process,
+ * never sharded); a MongoDB server or cluster (`mongos`) does not plan facets, so the caller
+ * sends it a `count` and a `find`, each filtered by the owner.
  */
 export class BatchedPages<T> {
   private pending: WaitingPage<T>[] = [];

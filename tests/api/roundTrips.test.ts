@@ -116,15 +116,15 @@ describe('database round trips per request', () => {
 
       expect(notes.map((n) => n.id)).toEqual(ids);
       expect(commands).toEqual(['find notes']);
-      expect(sent.get('find')).toMatchObject({ filter: { id: { $in: ids } }, limit: 5 });
+      expect(sent.get('find')).toMatchObject({ filter: { owner: user.id, id: { $in: ids } }, limit: 5 });
     });
 
-    it("a batch holding both users' ids gives each only their own: the other's note is 404 for them", async () => {
+    it("reads of two users in one round: one find per owner (the shard key in each), and each gets only their own: the other's note is 404 for them", async () => {
       commands.length = 0;
 
       const results = await Promise.allSettled([getNote(user.id, id), getNote(user.id, otherId), getNote(other.id, otherId), getNote(other.id, id)]);
 
-      expect(commands).toEqual(['find notes']);
+      expect(commands).toEqual(['find notes', 'find notes']);
       expect(results.map((r) => (r.status === 'fulfilled' ? r.value.id : (r.reason as DomainError).kind))).toEqual([id, 'not-found', otherId, 'not-found']);
       // The owner is compared, never shown.
       expect(Object.keys((results[0] as PromiseFulfilledResult<object>).value)).not.toContain('owner');
@@ -150,9 +150,9 @@ describe('database round trips per request', () => {
 
     it('a command that fails fails every read of its batch with its error', async () => {
       // Inclusion and exclusion mixed: the database refuses the projection.
-      const broken = new BatchedLookup<{ id: string }>(Note, 'id', { id: 1, text: 0 });
+      const broken = new BatchedLookup<{ id: string }>(Note, { scope: 'owner', key: 'id' }, { id: 1, text: 0 });
 
-      const results = await Promise.allSettled([broken.load(id), broken.load(otherId)]);
+      const results = await Promise.allSettled([broken.load(user.id, id), broken.load(user.id, otherId)]);
 
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       const [a, b] = results as PromiseRejectedResult[];

@@ -87,15 +87,15 @@ describe('Server-Timing', () => {
   });
 
   it('a batched read sent once for several requests counts once for each of them, and for no other request', async () => {
-    const lookup = new BatchedLookup<{ id: string }>(Note, 'id', { id: 1 });
+    const lookup = new BatchedLookup<{ id: string }>(Note, { scope: 'owner', key: 'id' }, { id: 1 });
     const pages = new BatchedPages<{ id: string }>(Note, { id: 1 });
     const [a, b, bystander] = [new RequestTally(), new RequestTally(), new RequestTally()];
 
     // Loads made in one event-loop round go out as one command each (a find, an aggregate).
     await withTally(bystander, () =>
       Promise.all([
-        withTally(a, () => Promise.all([lookup.load('1'), pages.load({ filter: { owner: 'a' }, sort: { seq: 1 }, skip: 0, limit: 2 })])),
-        withTally(b, () => Promise.all([lookup.load('2'), pages.load({ filter: { owner: 'b' }, sort: { seq: 1 }, skip: 0, limit: 2 })])),
+        withTally(a, () => Promise.all([lookup.load('a', '1'), pages.load({ filter: { owner: 'a' }, sort: { seq: 1 }, skip: 0, limit: 2 })])),
+        withTally(b, () => Promise.all([lookup.load('a', '2'), pages.load({ filter: { owner: 'b' }, sort: { seq: 1 }, skip: 0, limit: 2 })])),
       ]),
     );
 
