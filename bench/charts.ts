@@ -26,6 +26,9 @@ export interface Series {
 
 export interface ChartSpec {
   title: string;
+  /** The run the numbers come from (date, commit), under the title. */
+  run?: string;
+  /** What was measured; wrapped onto a second line when long. */
   subtitle?: string;
   xLabel: string;
   yLabel: string;
@@ -41,7 +44,7 @@ export interface ChartSpec {
 /** Outer size and the plot area's margins, in SVG units (pixels). */
 const WIDTH = 820;
 const HEIGHT = 440;
-const MARGIN = { left: 78, right: 230, top: 70, bottom: 62 };
+const MARGIN = { left: 78, right: 230, top: 96, bottom: 62 };
 /** Colour-blind-safe palette (Okabe–Ito). */
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
@@ -73,6 +76,20 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** Splits `text` at spaces into lines of at most `width` characters (a word longer than that keeps its own line). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 function num(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
@@ -95,8 +112,12 @@ function frame(spec: ChartSpec, body: string[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeXml(spec.title)}">`,
     `<title>${escapeXml(spec.title)}</title>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${MARGIN.left}" y="28" ${FONT} font-size="17" font-weight="600" fill="#222222">${escapeXml(spec.title)}</text>`,
-    spec.subtitle ? `<text x="${MARGIN.left}" y="48" ${FONT} font-size="12" fill="#555555">${escapeXml(spec.subtitle)}</text>` : '',
+    `<text x="${MARGIN.left}" y="26" ${FONT} font-size="17" font-weight="600" fill="#222222">${escapeXml(spec.title)}</text>`,
+    spec.run ? `<text x="${MARGIN.left}" y="45" ${FONT} font-size="12" fill="#333333">${escapeXml(spec.run)}</text>` : '',
+    // About 6.5 px per character at 12 px: the subtitle keeps to the chart's width.
+    ...wrap(spec.subtitle ?? '', Math.floor((WIDTH - MARGIN.left - 10) / 6.5))
+      .slice(0, 2)
+      .map((line, i) => `<text x="${MARGIN.left}" y="${63 + i * 15}" ${FONT} font-size="12" fill="#555555">${escapeXml(line)}</text>`),
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999999" stroke-width="1"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 16}" ${FONT} font-size="13" fill="#222222" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
     `<text x="18" y="${MARGIN.top + plotH / 2}" ${FONT} font-size="13" fill="#222222" text-anchor="middle" transform="rotate(-90 18 ${MARGIN.top + plotH / 2})">${escapeXml(spec.yLabel)}</text>`,
@@ -114,10 +135,14 @@ export function renderChart(spec: ChartSpec): string {
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   if (points.length === 0) {
-    const message = spec.emptyMessage ?? 'no data in this run';
-    return frame(spec, [
-      `<text x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH / 2}" ${FONT} font-size="15" fill="#777777" text-anchor="middle">no data: ${escapeXml(message)}</text>`,
-    ]);
+    const lines = wrap(`no data: ${spec.emptyMessage ?? 'nothing measured in this run'}`, Math.floor(plotW / 8.5));
+    return frame(
+      spec,
+      lines.map(
+        (line, i) =>
+          `<text class="no-data" x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH / 2 + (i - (lines.length - 1) / 2) * 20}" ${FONT} font-size="15" fill="#777777" text-anchor="middle">${escapeXml(line)}</text>`,
+      ),
+    );
   }
   const xTicks = spec.xTicks ?? [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
   const xOf = xMapper(spec, [...xTicks, ...points.map((p) => p.x)]);
@@ -162,9 +187,10 @@ export function renderChart(spec: ChartSpec): string {
   return frame(spec, body);
 }
 
-/** "2026-12-07, commit 9ecf847": what each chart's title names the run by. */
-function runName(report: BenchReport): string {
-  return `${report.date.slice(0, 10)}${report.config.gitCommit ? `, commit ${report.config.gitCommit}` : ''}`;
+/** "Thunder Notes bench, 2026-12-07 18:32 UTC, commit 9ecf847": the run each chart names under its title. */
+export function runName(report: BenchReport): string {
+  const when = `${report.date.slice(0, 10)} ${report.date.slice(11, 16)} UTC`;
+  return `Thunder Notes bench, ${when}${report.config.gitCommit ? `, commit ${report.config.gitCommit}` : ''}${report.config.quick ? ' (--quick)' : ''}`;
 }
 
 /** The scale-out charts' series: one per scenario, y picked from each run. */
@@ -201,7 +227,8 @@ function growthChart(report: BenchReport): ChartSpec {
   const growth = report.growth.filter((g) => g.bigUserNotes > 0);
   const p50 = (row: GrowthRow | undefined) => (row?.result && row.result.requests > 0 && !row.error ? row.result.latencyMs.p50 : null);
   return {
-    title: `Latency against notes held, ${runName(report)}`,
+    title: 'Latency against the notes a user holds',
+    run: runName(report),
     subtitle: 'GET /notes?limit=10 pages and GET /notes/{id} of one user holding N notes, next to 100-note users',
     xLabel: "notes of the big user (log scale; the server holds 1.1 × as many)",
     yLabel: 'p50 latency (ms)',
@@ -219,7 +246,8 @@ function cpuChart(report: BenchReport): ChartSpec {
   const api = scaleOutSeries(report, (run) => run.cpu?.apiMsPerRequest ?? null).map((s) => ({ ...s, name: `API: ${s.name}` }));
   const db = scaleOutSeries(report, (run) => run.cpu?.dbMsPerRequest ?? null).map((s) => ({ ...s, name: `db: ${s.name}`, dashed: true }));
   return {
-    title: `CPU per request against API processes, ${runName(report)}`,
+    title: 'CPU per request against API processes',
+    run: runName(report),
     subtitle: `${scaleOutSubtitle(report)}; from /proc utime+stime`,
     xLabel: 'API processes (TN_WORKERS)',
     yLabel: 'CPU per request (ms)',
@@ -232,7 +260,8 @@ function cpuChart(report: BenchReport): ChartSpec {
 /** Every chart of a report, with its file name. */
 export function chartsOf(report: BenchReport): Array<{ file: string; spec: ChartSpec }> {
   const scale = (title: string, yLabel: string, pick: Parameters<typeof scaleOutSeries>[1]): ChartSpec => ({
-    title: `${title}, ${runName(report)}`,
+    title,
+    run: runName(report),
     subtitle: scaleOutSubtitle(report),
     xLabel: 'API processes (TN_WORKERS)',
     yLabel,
