@@ -212,7 +212,7 @@ function scaleOutSubtitle(report: BenchReport): string {
   return `TN_WORKERS=N API processes on one npm run db (in memory); ${load}${s?.cores ?? report.machine.cores} cores shared with the load generator`;
 }
 
-const NO_SCALE_OUT = 'this run has no scale-out rows (npm run bench -- --scale-out-only)';
+const NO_SCALE_OUT = 'this run has no scale-out rows';
 
 /** Growth rows by key, as drawn: the reference first. */
 const GROWTH_LINES: Array<{ key: GrowthRow['key']; name: string }> = [

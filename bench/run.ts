@@ -677,7 +677,15 @@ function writeResults(report: BenchReport, args: Args): string[] {
 
 /** `--charts-from FILE`: the charts of a recorded run, into charts/ next to it (or under --out). */
 function redrawCharts(file: string, out: string | null): void {
-  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport;
+  let report: BenchReport;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport;
+  } catch (err) {
+    throw new Error(`--charts-from: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (typeof report?.date !== 'string' || typeof report.config !== 'object' || !Array.isArray(report.growth)) {
+    throw new Error(`--charts-from: ${file} is not a bench result (no date, config or growth)`);
+  }
   const dir = path.join(out ? path.resolve(out) : path.dirname(path.resolve(file)), 'charts');
   const charts = writeCharts(report, dir);
   process.stdout.write(`Charts of ${file}: ${charts.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
@@ -697,7 +705,12 @@ async function main(): Promise<void> {
     return;
   }
   if (args.chartsFrom) {
-    redrawCharts(args.chartsFrom, args.out);
+    try {
+      redrawCharts(args.chartsFrom, args.out);
+    } catch (err) {
+      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
     return;
   }
   if (args.profile) {

@@ -83,13 +83,14 @@ describeLinux('scale-out phase (built bench, npm run db, TN_WORKERS=1 and 2)', (
       const cpu = run.cpu;
       expect(cpu?.apiMsPerRequest).toBeGreaterThan(0);
       expect(cpu?.apiSec).toBeGreaterThan(0);
-      // A database that answered every request used some CPU (a 10 ms tick at most per reading).
-      expect(cpu?.dbSec).toBeGreaterThan(0);
+      expect(cpu?.dbSec).toBeGreaterThanOrEqual(0);
       expect(cpu?.dbMsPerRequest).toBeCloseTo(((cpu?.dbSec ?? 0) * 1000) / (run.result?.requests ?? 1), 3);
       // CPU cannot exceed the cores × the window.
       expect(cpu?.machineBusy).toBeGreaterThan(0);
       expect(cpu?.machineBusy).toBeLessThanOrEqual(1.05);
     }
+    // The database answered every request: over all six runs its CPU shows (one reading is one 10 ms tick).
+    expect([...one.runs, ...two.runs].reduce((sum, run) => sum + (run.cpu?.dbSec ?? 0), 0)).toBeGreaterThan(0);
   });
 
   it('leaves no database or API process running', () => {
