@@ -382,7 +382,7 @@ function scaleOutTable(scale: ScaleOutReport): Table {
 function scaleOutSection(scale: ScaleOutReport): { title: string; table?: Table; lines?: string[] } {
   const title =
     `Scale-out: N API processes (\`dist/src/server.js\` with TN_WORKERS=N, MONGODB_URI at one \`npm run db\` in memory), ` +
-    `${scale.load.connections} connections, ${scale.load.warmupSec} s warm-up, ${scale.load.durationSec} s per run, on ${scale.cores} cores:`;
+    `${scale.load.connections} connections, N × ${scale.load.warmupSec} s warm-up, ${scale.load.durationSec} s per run, on ${scale.cores} cores:`;
   const method =
     'CPU ms/req = CPU seconds (utime + stime from /proc/<pid>/stat, every thread; API = the primary and its workers, db = the database process) ' +
     `used during autocannon's run (after the warm-up) × 1000 ÷ responses in it; one reading is 1/${scale.clockTicksPerSec} s per process. ` +

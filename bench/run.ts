@@ -62,7 +62,7 @@ import { DEFAULT_SCALE_OUT_WORKERS, runScaleOut } from './scaleOut';
 import { PEER_SCENARIOS, SCENARIOS, captureResponses, checkPeer, prepareContext, sendOnce, type Scenario, type ScenarioContext } from './scenarios';
 import type { QueryPlan } from './plan';
 import type { SeedGroup, SeedResult } from './seedData';
-import { startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
+import { awaitWorkers, startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
 import { evaluateTargets } from './targets';
 
 /** The data set of the issue: one user with 1,000 notes; 1,000 users with 100 notes each. */
@@ -633,13 +633,7 @@ async function runWorkers(
   try {
     cluster = await startWorkers(count, dbUri);
     children.push(cluster);
-    // Workers start one after the other: wait (bounded) until all of them are up.
-    const deadline = performance.now() + 30_000;
-    let pids = cluster.workerPids();
-    while (pids.length < count && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      pids = cluster.workerPids();
-    }
+    const pids = await awaitWorkers(cluster, count);
     report.workers.processes = pids.length;
     if (pids.length < count) {
       report.workers.reason = `TN_WORKERS=${count} started ${pids.length} worker process(es) under the primary (pid ${cluster.pid})`;

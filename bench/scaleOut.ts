@@ -11,7 +11,8 @@
  * /proc/<pid>/stat (utime + stime, every thread) of the API processes (the cluster primary and
  * its workers, found as the primary's children) and of the database process, just before and
  * just after the measured window (after the warm-up), and divided by the requests answered in
- * it. The bench's own process (autocannon) is read the same way through process.cpuUsage(), so
+ * it; the warm-up before each run is N times the suite's, so every process is as warm as the
+ * single one. The bench's own process (autocannon) is read the same way through process.cpuUsage(), so
  * the rows say how much of the machine's cores the load generator took.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ import { measure, warmUp, type LoadOptions, type LoadRequest, type LoadResult } 
 import { clockTicksPerSecond, cpuMsPerRequest, cpuSecondsBetween, cpuTicks } from './procCpu';
 import { SCENARIOS, captureResponses, login, prepareContext, type ScenarioContext } from './scenarios';
 import { benchEmail, type SeedGroup, type SeedResult } from './seedData';
-import { apiEnv, startWorkers, workersUnsupported } from './servers';
+import { apiEnv, awaitWorkers, startWorkers, workersUnsupported } from './servers';
 
 /** The scenarios measured at each N, by key (see scenarios.ts). */
 export const SCALE_OUT_SCENARIOS = ['note', 'list', 'create'] as const;
@@ -226,16 +227,21 @@ async function measureWithCpu(url: string, req: LoadRequest, load: LoadOptions, 
   return { result, cpu };
 }
 
+/**
+ * The load of one run at N API processes: the warm-up is N times the suite's, so each process
+ * (which compiles its own hot code) gets as much warm-up traffic as the single one; cold code in
+ * some processes would inflate the CPU per request of the larger N.
+ */
+export function warmupFor(count: number, load: LoadOptions): LoadOptions {
+  return { ...load, warmupSec: load.warmupSec * count };
+}
+
 /** Starts TN_WORKERS=`count` and waits (bounded) until its workers are up; the API pids, primary first. */
 async function startApiProcesses(count: number, dbUri: string): Promise<{ server: ScriptServer; pids: number[] }> {
   const server = await startWorkers(count, dbUri);
+  // TN_WORKERS=1 is one process without a cluster primary: no workers to wait for.
   const expected = count > 1 ? count : 0;
-  const deadline = performance.now() + 30_000;
-  let workers = server.workerPids();
-  while (workers.length < expected && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    workers = server.workerPids();
-  }
+  const workers = await awaitWorkers(server, expected);
   if (workers.length < expected) {
     await server.stop();
     throw new Error(`TN_WORKERS=${count} started ${workers.length} worker process(es) under the primary (pid ${server.pid})`);
@@ -277,7 +283,7 @@ async function runPoint(
         log(`  N=${count} ${scenario.name}: not measured, ${failure}`);
         continue;
       }
-      const { result, cpu } = await measureWithCpu(server.url, req, options.load, { api: started.pids, db: db.pid }, ticksPerSec);
+      const { result, cpu } = await measureWithCpu(server.url, req, warmupFor(count, options.load), { api: started.pids, db: db.pid }, ticksPerSec);
       point.runs.push({ ...base, result, cpu });
       log(
         `  N=${count} ${scenario.name}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +

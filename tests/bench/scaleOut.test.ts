@@ -12,7 +12,7 @@ import type { LoadResult } from '../../bench/load';
 import { clockTicksPerSecond, cpuMsPerRequest, cpuSecondsBetween, cpuTicks, requestsPerCore, ticksOfStat } from '../../bench/procCpu';
 import { renderMarkdown, renderText, type BenchReport } from '../../bench/report';
 import { parseArgs } from '../../bench/run';
-import { cpuPerRequest, startDatabase, type ScaleOutReport } from '../../bench/scaleOut';
+import { cpuPerRequest, startDatabase, warmupFor, type ScaleOutReport } from '../../bench/scaleOut';
 import { findAll, parseXml, type XmlElement } from '../helpers/xml';
 import { makeTempDir, removeDir } from '../helpers/tmp';
 
@@ -173,6 +173,7 @@ describe('CPU per request from /proc', () => {
       benchMsPerRequest: 0.25,
       machineBusy: 0.75,
     });
+    expect(warmupFor(4, { connections: 10, durationSec: 10, warmupSec: 2 })).toEqual({ connections: 10, durationSec: 10, warmupSec: 8 });
     expect(cpuPerRequest({ windowSec: 1, apiSec: null, dbSec: 0.1, benchSec: 0.1, requests: 10, cores: 2 })).toMatchObject({ apiMsPerRequest: null, machineBusy: null });
   });
 
