@@ -30,6 +30,9 @@ const SLOW_FILES = [
   // built server in development (pretty JSON, the kept JWT key; about 10 s); both may rebuild dist/ first.
   'tests/api/readmeWalkthrough.test.ts',
   'tests/api/developmentServer.test.ts',
+  // Issue 17: the bench's scale-out phase from the build (`npm run db`, TN_WORKERS=1 and 2; about
+  // 30 s, and it may rebuild dist/ first).
+  'tests/bench/scaleOutRun.test.ts',
 ];
 
 /**

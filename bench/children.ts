@@ -66,6 +66,13 @@ function installExitHandlers(): void {
   }
 }
 
+/** Registers a process spawned elsewhere (the scale-out rows' database) so it is killed with the others on exit or a signal. */
+export function trackChild(child: ChildProcess): void {
+  installExitHandlers();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 /** A running server under test. */
 export class BenchChild {
   readonly port: number;

@@ -1,11 +1,14 @@
 /**
  * The benchmark's results: their JSON shape, and the tables printed to stdout and written as
  * markdown (bench/results/latest.md, included in the README): the scenarios against their
- * baselines, TN_WORKERS next to one process, the peer, the write burst on disk and in memory,
+ * baselines, TN_WORKERS next to one process, the scale-out rows (N API processes on one
+ * database process, with CPU per request), the peer, the write burst on disk and in memory,
  * growth, and issue 11's "Done when" table.
  */
 import type { MemoryStats } from './ipc';
 import type { LoadResult } from './load';
+import { requestsPerCore } from './procCpu';
+import type { ScaleOutReport } from './scaleOut';
 import type { SeedGroup, SeedResult } from './seedData';
 import { storageSections, type StorageReport } from './storageReport';
 import { evaluateTargets, type TargetRow } from './targets';
@@ -158,6 +161,8 @@ export interface BenchReport {
     storage?: boolean;
     /** TN_WORKERS measured with this many processes (0: not measured). */
     workers?: number;
+    /** The scale-out rows' numbers of API processes ([]: not measured). */
+    scaleOutWorkers?: number[];
     /** Connections of the write burst (POST /notes, disk and memory). */
     writeConnections?: number;
     gitCommit: string | null;
@@ -170,6 +175,8 @@ export interface BenchReport {
   peer?: PeerReport | null;
   workers?: WorkersReport | null;
   writeBurst?: WriteBurst | null;
+  /** N API processes against one `npm run db` (issue 17). */
+  scaleOut?: ScaleOutReport | null;
   growth: GrowthPoint[];
   /** The storage phase (bench/storage.ts): sizes per document and index, heap per note, the journal. */
   storage?: StorageReport | null;
@@ -336,6 +343,59 @@ function workersTable(report: BenchReport): Table {
   };
 }
 
+/** The scale-out rows: per N and scenario, throughput, latency and CPU per request of the API and the database. */
+function scaleOutTable(scale: ScaleOutReport): Table {
+  const rows: string[][] = [];
+  for (const point of scale.points) {
+    if (!point.available) {
+      rows.push([String(point.processes), `not available: ${(point.reason ?? '').slice(0, 80)}`, ...Array<string>(11).fill('')]);
+      continue;
+    }
+    for (const run of point.runs) {
+      const one = scale.points.find((p) => p.processes === 1)?.runs.find((r) => r.key === run.key)?.result;
+      const r = run.result;
+      if (!r) {
+        rows.push([String(point.processes), run.name, `skipped: ${(run.skipped ?? '').slice(0, 60)}`, ...Array<string>(10).fill('')]);
+        continue;
+      }
+      const c = run.cpu;
+      rows.push([
+        String(point.processes),
+        run.name,
+        fmtInt(r.rps),
+        fmt(one && one.rps > 0 ? r.rps / one.rps : null),
+        fmt(r.latencyMs.p50),
+        fmt(r.latencyMs.p99),
+        String(r.unexpected),
+        fmt(c?.apiMsPerRequest, 3),
+        fmt(c?.dbMsPerRequest, 3),
+        fmtInt(requestsPerCore(c && c.apiMsPerRequest !== null && c.dbMsPerRequest !== null ? c.apiMsPerRequest + c.dbMsPerRequest : null)),
+        fmt(c?.benchMsPerRequest, 3),
+        c?.machineBusy === null || c?.machineBusy === undefined ? '–' : `${Math.round(c.machineBusy * 100)} %`,
+        fmt(r.loadAvg1m),
+      ]);
+    }
+  }
+  return {
+    head: ['N', 'scenario', 'req/s', '× N=1', 'p50 ms', 'p99 ms', 'unexpected', 'API CPU ms/req', 'db CPU ms/req', 'req/core (API+db)', 'bench CPU ms/req', 'machine busy', 'load 1m'],
+    align: ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows,
+  };
+}
+
+/** The scale-out section: the table and how its CPU columns are computed. */
+function scaleOutSection(scale: ScaleOutReport): { title: string; table?: Table; lines?: string[] } {
+  const title =
+    `Scale-out: N API processes (\`dist/src/server.js\` with TN_WORKERS=N, MONGODB_URI at one \`npm run db\` in memory), ` +
+    `${scale.load.connections} connections, N × ${scale.load.warmupSec} s warm-up, ${scale.load.durationSec} s per run, on ${scale.cores} cores:`;
+  const method =
+    'CPU ms/req = CPU seconds (utime + stime from /proc/<pid>/stat, every thread; API = the primary and its workers, db = the database process) ' +
+    `used during autocannon's run (after the warm-up) × 1000 ÷ responses in it; one reading is 1/${scale.clockTicksPerSec} s per process. ` +
+    "req/core = 1000 ÷ (API + db CPU ms/req). bench = the load generator's own process on the same cores; machine busy = (API + db + bench CPU) ÷ (run × cores).";
+  if (!scale.database.available || scale.points.length === 0) return { title, lines: [`not available: ${scale.error ?? scale.database.reason ?? 'unknown reason'}`] };
+  return { title, table: scaleOutTable(scale), lines: ['', method, ...(scale.error ? [`stopped early: ${scale.error}`] : [])] };
+}
+
 function planText(plan: PeerResult['plan']): string {
   if (!plan) return '–';
   const examined = plan.docsExamined === null ? '' : `, ${fmtInt(plan.docsExamined)} examined`;
@@ -393,6 +453,7 @@ function sections(report: BenchReport): Array<{ title: string; table?: Table; li
     if (w.available) out.push({ title, table: workersTable(report) });
     else out.push({ title, lines: [`not available: ${w.reason ?? 'unknown reason'}`] });
   }
+  if (report.scaleOut) out.push(scaleOutSection(report.scaleOut));
   const peer = report.peer;
   if (peer) {
     const v = peer.versions;

@@ -17,6 +17,9 @@
  *    the build has no TN_WORKERS or no worker processes appear.
  * 5. When the durable journal exists: the write scenarios and the write burst with `TN_DATA_DIR`
  *    on a temporary directory (journal on disk).
+ * 5b. Scale-out (scaleOut.ts): one database process as `npm run db` starts it, then N = 1, 2, 4 API
+ *    processes (TN_WORKERS=N, MONGODB_URI at it): req/s, p50/p99 and CPU ms per request of the API
+ *    processes and of the database process (from /proc) for three scenarios.
  * 6. Growth: one user holding 10k, 100k, 1M notes (next to 100-note users): its page 1, middle
  *    page and a deep page in the other sort against a 100-note user's page 1, and heap per note.
  * 7. Storage (bench/storage.ts): BSON bytes per document and per index key, heap per note, the
@@ -24,13 +27,14 @@
  *    snapshot per document (`--storage-only`: this phase alone; `--no-storage`: without it).
  * 8. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
  *    bench/results/latest.md (with --quick: bench/tmp/results/, so a smoke check never
- *    replaces the recorded results).
+ *    replaces the recorded results), and the charts (charts.ts) in charts/ next to them.
  *
  * Options (read with node:util's parseArgs, see USAGE and bench/README.md): --quick (about 1 s
  * per run, growth at 1k and 10k notes only), --duration S, --warmup S, --connections N,
  * --write-connections N, --workers N, --no-workers, --no-peer, --no-growth, --growth-only,
  * --no-disk, --growth-sizes 10000,100000, --no-storage, --storage-only, --out DIR, --profile [--scenario KEY] (profile one
- * scenario instead of the suite), --help.
+ * scenario instead of the suite), --no-scale-out, --scale-out-only, --scale-out-workers 1,2,4,
+ * --charts-from FILE.json (redraw the charts of a recorded run, nothing measured), --help.
  */
 import { execSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -41,6 +45,7 @@ import { parseArgs as parseOptions, type ParseArgsConfig } from 'node:util';
 import { PROJECT_ROOT } from '../src/utils/projectRoot';
 import type { BaselineKind } from './baselineServer';
 import type { BenchChild, ScriptServer } from './children';
+import { writeCharts } from './charts';
 import { runGrowth } from './growth';
 import type { MemoryStats } from './ipc';
 import { measure, type LoadOptions } from './load';
@@ -56,11 +61,12 @@ import {
   type ScenarioResult,
   type WriteBurst,
 } from './report';
+import { DEFAULT_SCALE_OUT_WORKERS, runScaleOut } from './scaleOut';
 import { PEER_SCENARIOS, SCENARIOS, captureResponses, checkPeer, prepareContext, sendOnce, type Scenario, type ScenarioContext } from './scenarios';
 import type { QueryPlan } from './plan';
 import type { SeedGroup, SeedResult } from './seedData';
 import { runStorage } from './storage';
-import { startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
+import { awaitWorkers, startApi, startBaseline, startPeer, startWorkers, workersUnsupported } from './servers';
 import { evaluateTargets } from './targets';
 
 /** The data set of the issue: one user with 1,000 notes; 1,000 users with 100 notes each. */
@@ -106,8 +112,18 @@ export interface Args extends LoadOptions {
   profile: boolean;
   scenario: string;
   help: boolean;
+  /** The scale-out rows: one `npm run db`, N API processes for each N of scaleOutWorkers. */
+  scaleOut: boolean;
+  /** Only the scale-out rows (no scenarios, baselines, peer, TN_WORKERS row or growth). */
+  scaleOutOnly: boolean;
+  scaleOutWorkers: number[];
+  /** Redraw the charts of this recorded JSON and measure nothing. */
+  chartsFrom: string | null;
   raw: string[];
 }
+
+/** The options withScaleOut() reads. */
+type ScaleOutArgs = 'scaleOut' | 'scaleOutOnly' | 'scaleOutWorkers' | 'chartsFrom';
 
 const OPTIONS = {
   quick: { type: 'boolean' },
@@ -129,6 +145,10 @@ const OPTIONS = {
   profile: { type: 'boolean' },
   scenario: { type: 'string', default: 'list' },
   help: { type: 'boolean', short: 'h' },
+  'no-scale-out': { type: 'boolean' },
+  'scale-out-only': { type: 'boolean' },
+  'scale-out-workers': { type: 'string' },
+  'charts-from': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Run lengths and growth sizes of a full run and of `--quick`; --duration, --warmup and --growth-sizes override them. */
@@ -145,7 +165,9 @@ export const USAGE =
   'npm run bench -- [--quick] [--duration S] [--warmup S] [--connections N] [--no-growth] [--no-disk]\n' +
   '                 [--write-connections N] [--workers N | --no-workers] [--no-peer]\n' +
   '                 [--growth-sizes 10000,100000,1000000] [--growth-only] [--no-storage | --storage-only] [--out DIR]\n' +
-  `                 [--profile [--scenario ${SCENARIO_KEYS.join('|')}]]\n`;
+  '                 [--no-scale-out | --scale-out-only] [--scale-out-workers 1,2,4]\n' +
+  `                 [--profile [--scenario ${SCENARIO_KEYS.join('|')}]]\n` +
+  'npm run bench -- --charts-from bench/results/DATE.json [--out DIR]   (redraw the charts only)\n';
 
 /** util.parseArgs's error as one line naming the option, e.g. `--duration needs a value`. */
 function usageError(err: unknown): Error {
@@ -193,7 +215,8 @@ export function parseArgs(argv: string[]): Args {
   const storageOnly = values['storage-only'] ?? false;
   if (values['no-storage'] && (values.storage || storageOnly)) throw new Error(`--no-storage and --${storageOnly ? 'storage-only' : 'storage'} exclude each other`);
   if (storageOnly && values['growth-only']) throw new Error('--growth-only and --storage-only exclude each other');
-  const args: Args = {
+  if (storageOnly && values['scale-out-only']) throw new Error('--scale-out-only and --storage-only exclude each other');
+  const args: Omit<Args, ScaleOutArgs> = {
     quick,
     growth: !values['no-growth'] && !storageOnly,
     growthOnly: values['growth-only'] ?? false,
@@ -215,7 +238,26 @@ export function parseArgs(argv: string[]): Args {
     raw: argv,
   };
   if (args.growthOnly && !args.growth) throw new Error('--growth-only and --no-growth exclude each other');
-  return args;
+  return withScaleOut(args, values);
+}
+
+/**
+ * The scale-out options: on by default (not with --growth-only); --scale-out-only leaves out
+ * every other phase (so the JSON does not claim a peer, TN_WORKERS row or growth it never ran).
+ */
+function withScaleOut(args: Omit<Args, ScaleOutArgs>, values: ReturnType<typeof readOptions>): Args {
+  const only = values['scale-out-only'] ?? false;
+  if (only && values['no-scale-out']) throw new Error('--scale-out-only and --no-scale-out exclude each other');
+  if (only && args.growthOnly) throw new Error('--scale-out-only and --growth-only exclude each other');
+  const raw = values['scale-out-workers'];
+  const workers = raw === undefined ? [...DEFAULT_SCALE_OUT_WORKERS] : raw.split(',').map((v) => Number(v.trim()));
+  if (workers.length === 0 || workers.some((n) => !Number.isInteger(n) || n < 1 || n > 64) || new Set(workers).size !== workers.length) {
+    throw new Error(`--scale-out-workers must be distinct integers from 1 to 64, comma-separated, got ${raw}`);
+  }
+  const scaleOut = { scaleOut: only || (!values['no-scale-out'] && !args.growthOnly && !args.storageOnly), scaleOutOnly: only, scaleOutWorkers: workers.sort((a, b) => a - b) };
+  const chartsFrom = values['charts-from'] ?? null;
+  if (only) return { ...args, ...scaleOut, chartsFrom, growth: false, peer: false, workers: 0, disk: false, storage: false };
+  return { ...args, ...scaleOut, chartsFrom };
 }
 
 function log(message: string): void {
@@ -322,9 +364,11 @@ interface Stoppable {
 async function runSuite(args: Args): Promise<BenchReport> {
   const started = performance.now();
   const password = newPassword();
-  const modes: Mode[] = args.growthOnly || args.storageOnly ? [] : ['memory'];
+  const scenariosToo = !args.growthOnly && !args.scaleOutOnly && !args.storageOnly;
+  const modes: Mode[] = scenariosToo ? ['memory'] : [];
   const notes: string[] = [];
   if (args.growthOnly) notes.push('Growth only (--growth-only): no scenarios, baselines, peer or TN_WORKERS in this run.');
+  else if (args.scaleOutOnly) notes.push('Scale-out only (--scale-out-only): no scenarios, baselines, peer, TN_WORKERS row or growth in this run.');
   else if (args.storageOnly) notes.push('Storage only (--storage-only): no scenarios, baselines, peer, TN_WORKERS or growth in this run.');
   else if (args.disk && durableAvailable()) modes.push('disk');
   else if (args.disk) notes.push('Durable storage (src/embedded-mongo/storage/journal.ts) is not in this build: disk mode not measured.');
@@ -344,7 +388,8 @@ async function runSuite(args: Args): Promise<BenchReport> {
       growthSizes: args.growth ? args.growthSizes : [],
       peer: !args.growthOnly && args.peer,
       storage: args.storage,
-      workers: args.growthOnly ? 0 : args.workers,
+      workers: scenariosToo ? args.workers : 0,
+      scaleOutWorkers: args.scaleOut ? args.scaleOutWorkers : [],
       writeConnections: args.writeConnections,
       gitCommit: gitCommit(),
       notes,
@@ -363,7 +408,8 @@ async function runSuite(args: Args): Promise<BenchReport> {
   const children: Stoppable[] = [];
   let diskDir: string | null = null;
   try {
-    if (!args.growthOnly && !args.storageOnly) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
+    if (scenariosToo) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
+    if (args.scaleOut) report.scaleOut = await runScaleOut({ workers: args.scaleOutWorkers, load: args, dataset: datasetFor(args), password }, log);
     // 6. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
@@ -393,6 +439,7 @@ async function runSuite(args: Args): Promise<BenchReport> {
     ...(report.peer?.results ?? []).map((p) => p.result?.loadAvg1m ?? 0),
     report.writeBurst?.memory?.loadAvg1m ?? 0,
     report.writeBurst?.disk?.loadAvg1m ?? 0,
+    ...(report.scaleOut?.points ?? []).flatMap((p) => p.runs.map((r) => r.result?.loadAvg1m ?? 0)),
     ...report.growth.flatMap((g) => [...(g.referenceRuns ?? [g.reference]), ...g.rows].map((r) => r?.result?.loadAvg1m ?? 0)),
   ];
   const maxLoad = Math.max(0, ...loads);
@@ -615,13 +662,7 @@ async function runWorkers(
   try {
     cluster = await startWorkers(count, dbUri);
     children.push(cluster);
-    // Workers start one after the other: wait (bounded) until all of them are up.
-    const deadline = performance.now() + 30_000;
-    let pids = cluster.workerPids();
-    while (pids.length < count && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      pids = cluster.workerPids();
-    }
+    const pids = await awaitWorkers(cluster, count);
     report.workers.processes = pids.length;
     if (pids.length < count) {
       report.workers.reason = `TN_WORKERS=${count} started ${pids.length} worker process(es) under the primary (pid ${cluster.pid})`;
@@ -653,7 +694,24 @@ function writeResults(report: BenchReport, args: Args): string[] {
   const mdFile = path.join(dir, args.quick ? 'latest-quick.md' : 'latest.md');
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(mdFile, renderMarkdown(report));
-  return [jsonFile, mdFile].map((f) => path.relative(process.cwd(), f));
+  const charts = writeCharts(report, path.join(dir, 'charts'));
+  return [jsonFile, mdFile, ...charts].map((f) => path.relative(process.cwd(), f));
+}
+
+/** `--charts-from FILE`: the charts of a recorded run, into charts/ next to it (or under --out). */
+function redrawCharts(file: string, out: string | null): void {
+  let report: BenchReport;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport;
+  } catch (err) {
+    throw new Error(`--charts-from: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (typeof report?.date !== 'string' || typeof report.config !== 'object' || !Array.isArray(report.growth)) {
+    throw new Error(`--charts-from: ${file} is not a bench result (no date, config or growth)`);
+  }
+  const dir = path.join(out ? path.resolve(out) : path.dirname(path.resolve(file)), 'charts');
+  const charts = writeCharts(report, dir);
+  process.stdout.write(`Charts of ${file}: ${charts.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
 }
 
 async function main(): Promise<void> {
@@ -667,6 +725,15 @@ async function main(): Promise<void> {
   }
   if (args.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (args.chartsFrom) {
+    try {
+      redrawCharts(args.chartsFrom, args.out);
+    } catch (err) {
+      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
     return;
   }
   if (args.profile) {
@@ -694,7 +761,8 @@ async function main(): Promise<void> {
     (report.peer?.results ?? []).reduce((n, p) => n + (p.result?.unexpected ?? 0), 0) +
     (report.writeBurst?.memory?.unexpected ?? 0) +
     (report.writeBurst?.disk?.unexpected ?? 0) +
-    (report.storage?.journal.burst.unexpected ?? 0);
+    (report.storage?.journal.burst.unexpected ?? 0) +
+    (report.scaleOut?.points ?? []).reduce((n, p) => n + p.runs.reduce((m, r) => m + (r.result?.unexpected ?? 0), 0), 0);
   process.stdout.write(`Written: ${files.join(', ')} (${report.durationSec} s)\n`);
   if (unexpected > 0) {
     process.stdout.write(`${unexpected} unexpected responses: see the table.\n`);

@@ -73,3 +73,17 @@ export async function startWorkers(count: number, dbUri: string): Promise<Script
   const env = { ...apiEnv(':memory:'), MONGODB_URI: dbUri, TN_WORKERS: String(count) };
   return ScriptServer.start({ label: `api-workers-${count}`, script: SERVER_SCRIPT, env, port, readyTimeoutMs: 120_000 });
 }
+
+/**
+ * Workers start one after the other: waits (bounded) until `count` of them run under the
+ * primary of `server`, and returns their pids (fewer when the bound passed first).
+ */
+export async function awaitWorkers(server: ScriptServer, count: number, timeoutMs = 30_000): Promise<number[]> {
+  const deadline = performance.now() + timeoutMs;
+  let pids = server.workerPids();
+  while (pids.length < count && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    pids = server.workerPids();
+  }
+  return pids;
+}
