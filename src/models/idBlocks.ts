@@ -78,8 +78,8 @@ export class IdBlocks {
 
   /** The next number of `name`: from memory when a block is held, else after the (one) reservation in flight. */
   async next(name: string): Promise<number> {
-    const seq = this.sequence(name);
     for (;;) {
+      const seq = this.sequence(name); // again after each wait: a reset meanwhile starts the sequence afresh
       if (left(seq.current) === 0 && seq.spare) [seq.current, seq.spare] = [seq.spare, undefined];
       const block = seq.current;
       if (block && left(block) > 0) {

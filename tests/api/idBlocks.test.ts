@@ -176,6 +176,17 @@ describe('IdBlocks on the real counter', () => {
     expect(await new IdBlocks(counterStore, 4).next(name)).toBe(9);
   });
 
+  it('a reset while a reservation is in flight: that block is skipped, the waiting take gets an id from the next one', async () => {
+    const name = fresh();
+    const blocks = new IdBlocks(counterStore, 5);
+
+    const taking = blocks.next(name); // its reservation is on its way
+    blocks.reset();
+
+    expect(await taking).toBe(6);
+    expect(await counterValue(name)).toBe(10);
+  });
+
   it('refuses a block size outside 1..1,000,000', () => {
     expect(() => new IdBlocks(counterStore, 0)).toThrow(RangeError);
     expect(() => new IdBlocks(counterStore, 1_000_001)).toThrow(RangeError);
