@@ -66,16 +66,28 @@ export function resetIdBlocks(): void {
   idBlocks.reset();
 }
 
+/** How long a shutdown waits for the give-back (the database may be gone: server selection alone waits 10 s). */
+const GIVE_BACK_MS = 2000;
+
 /**
  * Graceful shutdown: gives back the numbers this process reserved but did not hand out, when no
- * process reserved after it, so a lone process restarted continues without a gap. Best effort:
- * a failure only leaves the gap, which is allowed.
+ * process reserved after it, so a lone process restarted continues without a gap. Best effort
+ * and bounded (GIVE_BACK_MS): a failure only leaves the gap, which is allowed.
  */
 export async function releaseIdBlocks(): Promise<void> {
-  try {
-    const returned = await idBlocks.release();
-    if (Object.keys(returned).length > 0) logger.info({ returned }, 'shutdown: unissued ids given back');
-  } catch (err) {
-    logger.warn({ err }, 'shutdown: could not give back unissued ids (they are skipped)');
-  }
+  const giveBack = idBlocks.release().then(
+    (returned) => {
+      if (Object.keys(returned).length > 0) logger.info({ returned }, 'shutdown: unissued ids given back');
+    },
+    (err: unknown) => logger.warn({ err }, 'shutdown: could not give back unissued ids (they are skipped)'),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn(`shutdown: no answer to the give-back of unissued ids within ${GIVE_BACK_MS} ms (they are skipped)`);
+      resolve();
+    }, GIVE_BACK_MS);
+  });
+  await Promise.race([giveBack, late]);
+  clearTimeout(timer);
 }

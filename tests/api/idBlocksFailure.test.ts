@@ -3,9 +3,10 @@
  * the database's error, answered as any failed write is (the same 5xx problem as a refused
  * insert), and the allocator is not stuck: the next create reserves again and succeeds.
  */
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
-import { resetIdBlocks } from '../../src/models/Counter';
+import { releaseIdBlocks, resetIdBlocks } from '../../src/models/Counter';
 import { itEmbedded, useFailingDb } from '../helpers/failingPersistence';
 import { newNote, newUser, type TestUser } from './helpers';
 
@@ -44,5 +45,15 @@ describe('a refused block reservation', () => {
     const ids = after.map((res) => Number(res.body.id));
     expect(new Set(ids).size).toBe(20);
     expect(Math.min(...ids)).toBeGreaterThan(Number(first.id) + 1); // the refused insert's id is never reused
+  });
+});
+
+describe('the give-back at shutdown', () => {
+  // Last in this file: it closes the connection (useFailingDb's afterAll allows for that).
+  it('with the database gone, ends without an error (the unissued ids are skipped, never reissued)', async () => {
+    await newNote(user, 'holds a block');
+    await mongoose.disconnect();
+
+    await expect(releaseIdBlocks()).resolves.toBeUndefined();
   });
 });
