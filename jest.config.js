@@ -26,6 +26,8 @@ const SLOW_FILES = [
   'tests/topology/slowCommand.test.ts',
   // `npm run db`, two API processes, TN_WORKERS=2 under `npm start` (built server, about 60 s).
   'tests/topology/processes.test.ts',
+  // Issue 17: `npm run db`, 4 API processes, 2,000 concurrent creates, SIGKILL rounds (built server, about 30 s).
+  'tests/topology/idBlocks.test.ts',
   // Issue 15: the README's walkthrough run twice against the built server (about 15 s), and the
   // built server in development (pretty JSON, the kept JWT key; about 10 s); both may rebuild dist/ first.
   'tests/api/readmeWalkthrough.test.ts',

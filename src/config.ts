@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { MAX_BLOCK } from './models/idBlocks';
 
 dotenv.config({ quiet: true });
 
@@ -122,6 +123,8 @@ const envSchema = z.object({
   TN_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
   TN_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   TN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  // Ids each process reserves with one counter write (hi/lo, src/models/idBlocks.ts); a killed process skips the rest of its block.
+  TN_ID_BLOCK: z.coerce.number().int().min(1).max(MAX_BLOCK).default(100),
 });
 
 /** Turns `15m`, `1h`, `3600` into seconds. */
@@ -304,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { keepDevelopme
       maxConnections: e.TN_HTTP_MAX_CONNECTIONS,
     }),
     shutdownTimeoutMs: e.TN_SHUTDOWN_TIMEOUT_MS,
+    ids: Object.freeze({ block: e.TN_ID_BLOCK }),
     workers: e.TN_WORKERS,
     warnings: Object.freeze(warnings),
   });

@@ -10,7 +10,7 @@
  * so sorting by `createdAt` instead visibly changes a list.
  */
 import { forgetUser, hashPassword } from './controllers/usersController';
-import { Counter, advanceSeq } from './models/Counter';
+import { Counter, advanceSeq, resetIdBlocks } from './models/Counter';
 import { Note } from './models/Note';
 import { RateLimit } from './models/RateLimit';
 import { User } from './models/User';
@@ -77,6 +77,7 @@ const RESET_MODELS = [User, Note, Counter, RateLimit] as const;
 export async function resetDemo(): Promise<{ users: number; notes: number }> {
   const gone = await User.find({}, { id: 1 }).lean();
   for (const model of RESET_MODELS) await model.collection.deleteMany({});
+  resetIdBlocks(); // this process's blocks of ids came from the counters just deleted
   for (const user of gone) forgetUser(user.id); // this process may remember users that no longer exist
   return seedDemo();
 }

@@ -1,8 +1,8 @@
 /**
  * Starts Thunder Notes: configuration → database → (demo data) → listen. SIGINT/SIGTERM stop
- * accepting, let requests in flight finish (at most TN_SHUTDOWN_TIMEOUT_MS), then close
- * mongoose, then the embedded server (its worker thread: connections, listener, journal), and
- * exit 0. If the embedded server's worker stops by itself, the process exits 1 rather than serve
+ * accepting, let requests in flight finish (at most TN_SHUTDOWN_TIMEOUT_MS), give back the
+ * unissued ids of this process's block (models/Counter.ts), then close mongoose, then the
+ * embedded server (its worker thread: connections, listener, journal), and exit 0. If the embedded server's worker stops by itself, the process exits 1 rather than serve
  * without a database.
  *
  * With TN_WORKERS > 1 this process is the cluster primary (cluster.ts): it starts the database
@@ -17,6 +17,7 @@ import { app } from './app';
 import { runPrimary } from './cluster';
 import { settleRateLimitWrites } from './controllers/rateLimitStore';
 import { closeGracefully, createHttpServer } from './httpServer';
+import { releaseIdBlocks } from './models/Counter';
 import { observeStorage } from './metrics';
 import { dropLegacyNoteIndexes } from './models/legacyIndexes';
 import { seedDemoIfEmpty } from './seed';
@@ -64,6 +65,8 @@ async function runApi(): Promise<void> {
         // A login's rate-limit count is taken back after its response: let that write land first.
         return settleRateLimitWrites();
       })
+      // Ids reserved but not handed out go back if nobody reserved after us (a cut-off create's id counts as handed out).
+      .then(() => releaseIdBlocks())
       .then(() => db.close())
       .then(() => process.exit(exitCode))
       .catch((err: unknown) => {

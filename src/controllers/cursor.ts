@@ -15,7 +15,7 @@ import { DomainError } from '../utils/DomainError';
 /** Which way a cursor moves: to the notes after its position, or to those before it. */
 export type CursorDirection = 'next' | 'prev';
 
-/** A place in a sorted view: the sort key's value and the note's numeric id, which breaks ties. */
+/** A place in a sorted view: the sort key's value and the note's numeric id (unique, immutable; not creation order), which breaks ties. */
 export interface CursorPosition {
   k: number;
   i: number;

@@ -58,7 +58,12 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** The database sort of a list: the chosen field, then the numeric id in the same direction, so pages never overlap or skip. */
+/**
+ * The database sort of a list: the chosen field, then the numeric id in the same direction, so
+ * pages never overlap or skip. `seq` is a unique, immutable tie-breaker, not creation order: each
+ * process hands out ids from its own block (models/idBlocks.ts), so across processes a later
+ * note may have a smaller id. Order by time is `createdAt`/`updatedAt`.
+ */
 export function sortSpec(query: Pick<ListQuery, 'sort' | 'order'>): Record<string, 1 | -1> {
   const direction = query.order === 'asc' ? 1 : -1;
   return { [query.sort]: direction, seq: direction };
