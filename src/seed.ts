@@ -10,7 +10,7 @@
  * so sorting by `createdAt` instead visibly changes a list.
  */
 import { forgetUser, hashPassword } from './controllers/usersController';
-import { Counter, advanceSeq, resetIdBlocks } from './models/Counter';
+import { Counter, advanceSeq, claimSeq, resetIdBlocks } from './models/Counter';
 import { Note } from './models/Note';
 import { RateLimit } from './models/RateLimit';
 import { User } from './models/User';
@@ -34,6 +34,11 @@ const DEMO_NOTES = [
   { id: '5', owner: '2', text: 'Parenting 101', createdAt: 1671840000000, updatedAt: 1672272000000 },
 ] as const;
 
+/** The highest id of a list of demo records. */
+function maxId(records: readonly { id: string }[]): number {
+  return Math.max(...records.map((r) => Number(r.id)));
+}
+
 /** Loads the demo users and notes (replacing earlier copies of them) and advances the counters. */
 export async function seedDemo(): Promise<{ users: number; notes: number }> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
@@ -53,14 +58,24 @@ export async function seedDemo(): Promise<{ users: number; notes: number }> {
       { upsert: true },
     );
   }
-  await advanceSeq('users', Math.max(...DEMO_USERS.map((u) => Number(u.id))));
-  await advanceSeq('notes', Math.max(...DEMO_NOTES.map((n) => Number(n.id))));
+  await advanceSeq('users', maxId(DEMO_USERS));
+  await advanceSeq('notes', maxId(DEMO_NOTES));
   return { users: DEMO_USERS.length, notes: DEMO_NOTES.length };
 }
 
-/** Seeds the demo data only when there are no users yet; true when it did. */
+/**
+ * Seeds the demo data only into a database that never had a user or a note: no users yet, and
+ * both id sequences still unclaimed (claimSeq starts them past the demo ids, atomically). A
+ * database whose ids were ever handed out keeps them: the demo's ids 1–5 would be reused.
+ * True when it seeded.
+ */
 export async function seedDemoIfEmpty(): Promise<boolean> {
   if (await User.exists({})) return false;
+  const claimed = [await claimSeq('users', maxId(DEMO_USERS)), await claimSeq('notes', maxId(DEMO_NOTES))];
+  if (!claimed.every(Boolean)) {
+    logger.info('no demo data: ids were handed out in this database before (by another process, or to users since deleted)');
+    return false;
+  }
   const { users, notes } = await seedDemo();
   logger.info(`empty database: loaded the demo data (${users} users, ${notes} notes; password ${DEMO_PASSWORD}); TN_SEED_DEMO=false turns this off`);
   return true;

@@ -61,6 +61,23 @@ export async function advanceSeq(name: string, value: number): Promise<void> {
   idBlocks.advance(name, value);
 }
 
+/**
+ * Starts a sequence at `value` if it has never been used (no counter document yet): true when
+ * this call created it. The demo seed claims its ids this way before it writes them, so a
+ * process that already reserved a block (another API process of a cluster, serving while the
+ * first one seeds) can never hand out a demo id: if any block was reserved, the claim fails and
+ * the seed is skipped.
+ */
+export async function claimSeq(name: string, value: number): Promise<boolean> {
+  try {
+    await timed('insert', () => Counter.collection.insertOne({ _id: name, seq: value } as never));
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 11000) return false;
+    throw err;
+  }
+}
+
 /** Forgets the blocks this process holds: called when the counters were emptied (resetDemo, Counter.deleteMany). */
 export function resetIdBlocks(): void {
   idBlocks.reset();

@@ -32,6 +32,28 @@ describe('demo data', () => {
     expect(await Note.countDocuments()).toBe(0);
   });
 
+  it('seedDemoIfEmpty leaves a database alone whose ids were handed out: a block reserved by another process, or users since deleted', async () => {
+    // Another API process of a cluster reserved a block of user ids (1..100) before this one seeds.
+    await Counter.collection.insertOne({ _id: 'users', seq: 100 } as never);
+    expect(await seedDemoIfEmpty()).toBe(false);
+    expect(await User.countDocuments()).toBe(0);
+    expect(await Note.countDocuments()).toBe(0);
+
+    // Every account deleted since: ids 1 and 2 were someone's; the demo does not take them again.
+    await Counter.deleteMany({});
+    const created = await request(app).post('/users').send({ name: 'Gone', email: 'gone@example.com', password: 'password1' });
+    expect(created.status).toBe(201);
+    await User.deleteMany({});
+    expect(await seedDemoIfEmpty()).toBe(false);
+    expect(await User.countDocuments()).toBe(0);
+  });
+
+  it('seedDemoIfEmpty claims the demo ids before it writes them: the next ids come after them', async () => {
+    expect(await seedDemoIfEmpty()).toBe(true);
+    const user = await request(app).post('/users').send({ name: 'Next', email: 'next@example.com', password: 'password1' });
+    expect(user.body.id).toBe('3');
+  });
+
   it('seedDemo is idempotent: running it again keeps 2 users and 5 notes', async () => {
     expect(await seedDemo()).toEqual({ users: 2, notes: 5 });
     expect(await seedDemo()).toEqual({ users: 2, notes: 5 });
