@@ -101,7 +101,7 @@ function sizeRows(label: string, sizes: CollectionSizes, how: string): string[][
   const per = label === 'note' ? 'bytes/note' : `bytes/${label}`;
   const rows = [[`${label} document, mean BSON (min–max ${sizes.documentBytes.min}–${sizes.documentBytes.max})`, num(sizes.documentBytes.mean, 1), 'bytes', how]];
   for (const index of sizes.indexes) {
-    const flags = [index.unique ? 'unique' : '', index.sparse ? 'sparse' : ''].filter(Boolean).join(', ');
+    const flags = [index.unique ? 'unique' : '', index.sparse ? 'sparse' : '', index.partial ? 'partial' : ''].filter(Boolean).join(', ');
     rows.push([
       `  index ${index.name} ${keyName(index.key)}${flags ? ` (${flags})` : ''}`,
       num(index.bytesPerDocument, 1),

@@ -28,6 +28,8 @@ export interface IndexKeySize {
   key: Record<string, unknown>;
   unique: boolean;
   sparse: boolean;
+  /** Whether it has a partialFilterExpression (then only the documents matching it have an entry). */
+  partial?: boolean;
   /** Documents with an entry in the index (all of them unless the index is sparse or partial). */
   entries: number;
   /** Key bytes of all entries ÷ documents measured: what each document adds to this index. */
@@ -102,13 +104,24 @@ function round(value: number, digits = 1): number {
   return Math.round(value * f) / f;
 }
 
+/** For a partial index, the `_id`s (as strings) of the documents of `filter` it holds; null for a full index. */
+async function membersOfPartial(db: Db, collection: string, index: IndexDescription, filter: Document): Promise<Set<string> | null> {
+  if (!index.partialFilterExpression) return null;
+  const docs = db.collection(collection).find({ $and: [filter, index.partialFilterExpression] }, { projection: { _id: 1 } });
+  const ids = new Set<string>();
+  for await (const doc of docs) ids.add(String(doc._id));
+  return ids;
+}
+
 /**
  * Reads every document of `collection` matching `filter` as raw BSON, and sums its size and its
- * key in each index `listIndexes` names. Partial indexes are counted as if full (the app has none).
+ * key in each index `listIndexes` names. A partial index holds only the documents its
+ * `partialFilterExpression` matches: the server is asked which those are (membersOfPartial).
  */
 export async function collectionSizes(db: Db, collection: string, filter: Document = {}): Promise<CollectionSizes> {
   const coll = db.collection(collection);
   const indexes = (await coll.listIndexes().toArray()) as IndexDescription[];
+  const members = await Promise.all(indexes.map((index) => membersOfPartial(db, collection, index, filter)));
   const keyBytes = indexes.map(() => 0);
   const entries = indexes.map(() => 0);
   let documents = 0;
@@ -123,7 +136,8 @@ export async function collectionSizes(db: Db, collection: string, filter: Docume
     min = Math.min(min, bytes.length);
     max = Math.max(max, bytes.length);
     indexes.forEach((index, i) => {
-      const size = indexKeyBytes(doc, index);
+      const member = members[i];
+      const size = member && !member.has(String(doc._id)) ? 0 : indexKeyBytes(doc, index);
       keyBytes[i] += size;
       if (size > 0) entries[i] += 1;
     });
@@ -134,6 +148,7 @@ export async function collectionSizes(db: Db, collection: string, filter: Docume
     key: index.key,
     unique: index.unique === true,
     sparse: index.sparse === true,
+    partial: index.partialFilterExpression !== undefined,
     entries: entries[i],
     bytesPerDocument: perDocument(keyBytes[i]),
     bytesPerEntry: entries[i] === 0 ? null : round(keyBytes[i] / entries[i]),

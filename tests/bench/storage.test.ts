@@ -75,6 +75,8 @@ describe('document and index sizes on a real embedded server', () => {
     await notes.createIndex({ id: 1 }, { unique: true });
     await notes.createIndex({ owner: 1, createdAt: 1, seq: 1 });
     await notes.createIndex({ 'idem.key': 1 }, { unique: true, sparse: true });
+    // The app's own shape (models/Note.ts): compound, partial on the key's presence.
+    await notes.createIndex({ owner: 1, 'idem.key': 1 }, { unique: true, partialFilterExpression: { 'idem.key': { $exists: true } } });
     await notes.insertMany(docs);
   });
 
@@ -91,7 +93,10 @@ describe('document and index sizes on a real embedded server', () => {
     const docBytes = docs.map((d) => BSON.calculateObjectSize(d));
     expect(sizes.documentBytes).toEqual({ mean: mean(docBytes), min: Math.min(...docBytes), max: Math.max(...docBytes) });
     const byName = new Map(sizes.indexes.map((i) => [i.name, i]));
-    expect([...byName.keys()].sort()).toEqual(['_id_', 'id_1', 'idem.key_1', 'owner_1_createdAt_1_seq_1']);
+    expect([...byName.keys()].sort()).toEqual(['_id_', 'id_1', 'idem.key_1', 'owner_1_createdAt_1_seq_1', 'owner_1_idem.key_1']);
+    // A partial index holds only the documents its filter matches: the one note with a key.
+    const partialKey = BSON.calculateObjectSize({ owner: '88', 'idem.key': 'key-1' });
+    expect(byName.get('owner_1_idem.key_1')).toMatchObject({ entries: 1, bytesPerDocument: mean([partialKey]), bytesPerEntry: partialKey });
     // The keys written out by hand: the _id (an ObjectId: 22 bytes), the id strings, the compound key, the one idem key.
     expect(byName.get('_id_')).toMatchObject({ entries: 3, bytesPerDocument: 22, bytesPerEntry: 22 });
     expect(byName.get('id_1')).toMatchObject({ unique: true, entries: 3, bytesPerDocument: mean(['1', '22', '333'].map((id) => BSON.calculateObjectSize({ id }))) });
@@ -108,6 +113,7 @@ describe('document and index sizes on a real embedded server', () => {
     expect(sizes.documents).toBe(2);
     expect(sizes.documentBytes.max).toBe(BSON.calculateObjectSize(docs[1]));
     expect(sizes.indexes.find((i) => i.name === 'idem.key_1')).toMatchObject({ entries: 0, bytesPerEntry: null });
+    expect(sizes.indexes.find((i) => i.name === 'owner_1_idem.key_1')).toMatchObject({ entries: 0, bytesPerEntry: null });
   });
 
   it("records the server's statistics commands: their figures, or the error the server answered", async () => {
