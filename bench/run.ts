@@ -17,15 +17,16 @@
  *    the build has no TN_WORKERS or no worker processes appear.
  * 5. When the durable journal exists: the write scenarios and the write burst with `TN_DATA_DIR`
  *    on a temporary directory (journal on disk).
- * 5b. Scale-out (scaleOut.ts): one database process as `npm run db` starts it, then N = 1, 2, 4 API
- *    processes (TN_WORKERS=N, MONGODB_URI at it): req/s, p50/p99 and CPU ms per request of the API
- *    processes and of the database process (from /proc) for three scenarios.
  * 6. Growth: one user holding 10k, 100k, 1M notes (next to 100-note users): its page 1, middle
  *    page and a deep page in the other sort against a 100-note user's page 1, and heap per note.
  * 7. Storage (bench/storage.ts): BSON bytes per document and per index key, heap per note, the
  *    journal's bytes and fsyncs per create/PATCH/DELETE and its bytes/s under a POST burst, the
  *    snapshot per document (`--storage-only`: this phase alone; `--no-storage`: without it).
- * 8. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
+ * 8. Scale-out (scaleOut.ts), last, as its processes load the machine for a minute after it:
+ *    one database process as `npm run db` starts it, then N = 1, 2, 4 API processes
+ *    (TN_WORKERS=N, MONGODB_URI at it): req/s, p50/p99 and CPU ms per request of the API
+ *    processes and of the database process (from /proc) for three scenarios.
+ * 9. Prints the tables and issue 11's "Done when" table; writes bench/results/<date>.json and
  *    bench/results/latest.md (with --quick: bench/tmp/results/, so a smoke check never
  *    replaces the recorded results), and the charts (charts.ts) in charts/ next to them.
  *
@@ -409,7 +410,6 @@ async function runSuite(args: Args): Promise<BenchReport> {
   let diskDir: string | null = null;
   try {
     if (scenariosToo) await runScenarios(args, password, modes, report, children, (dir) => (diskDir = dir));
-    if (args.scaleOut) report.scaleOut = await runScaleOut({ workers: args.scaleOutWorkers, load: args, dataset: datasetFor(args), password }, log);
     // 6. Growth.
     if (args.growth) {
       const growthLoad: LoadOptions = {
@@ -428,6 +428,9 @@ async function runSuite(args: Args): Promise<BenchReport> {
         return null;
       });
     }
+    // 8. Scale-out, last: its 4 API processes raise the load average for a minute after it ends,
+    // which would otherwise weigh on the phases after it.
+    if (args.scaleOut) report.scaleOut = await runScaleOut({ workers: args.scaleOutWorkers, load: args, dataset: datasetFor(args), password }, log);
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     if (diskDir) fs.rmSync(diskDir, { recursive: true, force: true });
@@ -439,9 +442,10 @@ async function runSuite(args: Args): Promise<BenchReport> {
     ...(report.peer?.results ?? []).map((p) => p.result?.loadAvg1m ?? 0),
     report.writeBurst?.memory?.loadAvg1m ?? 0,
     report.writeBurst?.disk?.loadAvg1m ?? 0,
-    ...(report.scaleOut?.points ?? []).flatMap((p) => p.runs.map((r) => r.result?.loadAvg1m ?? 0)),
     ...report.growth.flatMap((g) => [...(g.referenceRuns ?? [g.reference]), ...g.rows].map((r) => r?.result?.loadAvg1m ?? 0)),
   ];
+  // The scale-out runs are left out: their own N API processes and database process load the
+  // machine by design (their table has the load of each run).
   const maxLoad = Math.max(0, ...loads);
   if (maxLoad > report.machine.cores + 1) {
     notes.push(
