@@ -1,5 +1,7 @@
 /**
- * `npm run seed`: loads the tutorial's demo data into the configured database, idempotently.
+ * `npm run seed`: loads the tutorial's demo data into the configured database, idempotently; a
+ * database whose ids were handed out without the demo data is refused (exit code 2, nothing
+ * written: ids 1–5 may be real users' and notes').
  * `npm run seed -- --reset`: first empties the database (every user, note, id counter and
  * rate-limit count), so that a walkthrough starts again from exactly the demo data and gets the
  * same ids; development only (NODE_ENV=development), refused with exit code 2 anywhere else. With
@@ -7,7 +9,7 @@
  */
 import { config } from '../src/config';
 import { connect } from '../src/db';
-import { DEMO_PASSWORD, resetDemo, seedDemo } from '../src/seed';
+import { DEMO_PASSWORD, loadDemo, resetDemo } from '../src/seed';
 
 const USAGE = 'usage: npm run seed [-- --reset]';
 
@@ -36,7 +38,12 @@ async function main(): Promise<number> {
   }
   const db = await connect({ uri: config.db.uri, dataDir: config.db.dataDir, journalMaxBytes: config.db.journalMaxBytes });
   try {
-    const { users, notes } = asked.reset ? await resetDemo() : await seedDemo();
+    const loaded = asked.reset ? await resetDemo() : await loadDemo();
+    if (!loaded) {
+      process.stderr.write('npm run seed: this database has ids handed out without the demo data: ids 1-5 may be real users\' and notes\'. Nothing was changed. (In development, `npm run seed -- --reset` starts over from the demo data.)\n');
+      return 2;
+    }
+    const { users, notes } = loaded;
     const what = asked.reset ? 'Reset the database to the demo data' : 'Seeded';
     process.stdout.write(`${what}: ${users} users and ${notes} notes (password for both users: ${DEMO_PASSWORD}).\n`);
     return 0;

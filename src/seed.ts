@@ -1,7 +1,9 @@
 /**
  * The tutorial's demo data: Saurabh and Arpita (password `abcd1234`) and notes 1–5 with their
  * original texts and timestamps (notes 3 and 4 are stand-ins). Loading is idempotent (upserts by
- * id) and moves the counters past the demo ids so new users and notes never collide with them.
+ * id). The demo's ids are claimed before they are written (claimSeq: the counters start past
+ * them), so they can never be ids some process already handed out or holds in a block; a
+ * database whose ids were handed out without the demo gets no demo data (loadDemo refuses).
  * `resetDemo` (`npm run seed -- --reset`, development only) empties the database first, so a
  * walkthrough can start again from exactly the same state and get the same ids.
  *
@@ -71,14 +73,34 @@ export async function seedDemo(): Promise<{ users: number; notes: number }> {
  */
 export async function seedDemoIfEmpty(): Promise<boolean> {
   if (await User.exists({})) return false;
-  const claimed = [await claimSeq('users', maxId(DEMO_USERS)), await claimSeq('notes', maxId(DEMO_NOTES))];
-  if (!claimed.every(Boolean)) {
+  if (!(await claimDemoIds())) {
     logger.info('no demo data: ids were handed out in this database before (by another process, or to users since deleted)');
     return false;
   }
   const { users, notes } = await seedDemo();
   logger.info(`empty database: loaded the demo data (${users} users, ${notes} notes; password ${DEMO_PASSWORD}); TN_SEED_DEMO=false turns this off`);
   return true;
+}
+
+/** Claims the demo's ids: true when both sequences were still unused and now start past them. */
+async function claimDemoIds(): Promise<boolean> {
+  return (await claimSeq('users', maxId(DEMO_USERS))) && (await claimSeq('notes', maxId(DEMO_NOTES)));
+}
+
+/** Whether every demo user is there under its own id and email (the demo was loaded before). */
+async function demoLoaded(): Promise<boolean> {
+  const found = await User.countDocuments({ $or: DEMO_USERS.map((u) => ({ id: u.id, email: u.email })) });
+  return found === DEMO_USERS.length;
+}
+
+/**
+ * `npm run seed`: loads the demo data again where it was loaded before (idempotent), or into a
+ * database whose ids were never handed out (claimed first). Anywhere else ids 1–5 may be real
+ * users' and notes', or sit in a running process's block: nothing is written and null comes back.
+ */
+export async function loadDemo(): Promise<{ users: number; notes: number } | null> {
+  if ((await demoLoaded()) || (await claimDemoIds())) return seedDemo();
+  return null;
 }
 
 /** The collections a reset empties: everything the API stores (accounts, notes, id counters, rate-limit counts). */

@@ -1,9 +1,10 @@
 /**
- * Starts Thunder Notes: configuration → database → (demo data) → listen. SIGINT/SIGTERM stop
- * accepting, let requests in flight finish (at most TN_SHUTDOWN_TIMEOUT_MS), give back the
- * unissued ids of this process's block (models/Counter.ts), then close mongoose, then the
- * embedded server (its worker thread: connections, listener, journal), and exit 0. If the embedded server's worker stops by itself, the process exits 1 rather than serve
- * without a database.
+ * Starts Thunder Notes: configuration → database → legacy notes indexes migrated
+ * (models/legacyIndexes.ts) → (demo data) → listen. SIGINT/SIGTERM stop accepting, let requests
+ * in flight finish (at most TN_SHUTDOWN_TIMEOUT_MS), give back the unissued ids of this process's
+ * block (models/Counter.ts), then close mongoose, then the embedded server (its worker thread:
+ * connections, listener, journal), and exit 0. If the embedded server's worker stops by itself,
+ * the process exits 1 rather than serve without a database.
  *
  * With TN_WORKERS > 1 this process is the cluster primary (cluster.ts): it starts the database
  * once and runs that many API processes, each of which runs this file's runApi().

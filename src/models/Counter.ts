@@ -29,17 +29,24 @@ counterSchema.post(['deleteMany', 'deleteOne'], () => resetIdBlocks());
 
 export const Counter = model<CounterDoc>('Counter', counterSchema);
 
+/**
+ * Counter writes wait for a majority of a replica set: a block reserved with w:1 and rolled back
+ * after a failover would be reserved again by another process, and its ids issued twice (only
+ * `{owner, id}` is unique in the database). One such write per block; a standalone treats it as w:1.
+ */
+const MAJORITY = { w: 'majority' } as const;
+
 /** The two counter commands of the blocks, sent with the driver's own methods (no query layer). */
 export const counterStore: CounterStore = {
   async increment(name, by) {
     const counter = await timed('findAndModify', () =>
-      Counter.collection.findOneAndUpdate({ _id: name } as object, { $inc: { seq: by } }, { upsert: true, returnDocument: 'after' }),
+      Counter.collection.findOneAndUpdate({ _id: name } as object, { $inc: { seq: by } }, { upsert: true, returnDocument: 'after', writeConcern: MAJORITY }),
     );
     if (!counter) throw new Error(`counter ${name} was not returned`);
     return Number(counter.seq);
   },
   async compareAndSet(name, from, to) {
-    const result = await timed('update', () => Counter.collection.updateOne({ _id: name, seq: from } as object, { $set: { seq: to } }));
+    const result = await timed('update', () => Counter.collection.updateOne({ _id: name, seq: from } as object, { $set: { seq: to } }, { writeConcern: MAJORITY }));
     return result.modifiedCount === 1;
   },
 };
@@ -47,7 +54,7 @@ export const counterStore: CounterStore = {
 const idBlocks = new IdBlocks(counterStore, config.ids.block, {
   // A prefetch is no command of the request that happened to start it (its Server-Timing).
   background: (start) => withTally(undefined, start),
-  onPrefetchError: (err) => logger.warn({ err }, 'reserving the next block of ids failed; the next create that needs one tries again'),
+  onPrefetchError: (err) => logger.warn({ err }, 'reserving the next block of ids failed; the creates that waited for it fail, the next one tries again'),
 });
 
 /** Allocates the next number of a sequence; never returns the same number twice, in any process. */

@@ -6,8 +6,8 @@
  * - One reservation at a time per sequence: creates arriving while one is in flight wait for it
  *   (no stampede, no number handed out twice).
  * - Prefetch: when a quarter of the block or less is left, the next block is reserved in the
- *   background, so creates rarely wait a round trip. A failed prefetch is forgotten; the create
- *   that then needs numbers reserves again and fails with the database's error if it fails too.
+ *   background, so creates rarely wait a round trip. A failed prefetch fails the creates that
+ *   were waiting for it (the database's error); the next create that needs numbers reserves again.
  * - Never reused: a block lost with its process (kill -9) is skipped; numbers follow creation
  *   order within one process, not across processes.
  * - `release` (graceful shutdown) gives back the unissued tail, only when nobody reserved after
@@ -30,7 +30,7 @@ export interface CounterStore {
 export interface IdBlockHooks {
   /** Runs `start` outside the work of the create that triggered it (it did not wait for the prefetch). */
   background?: (start: () => Promise<void>) => Promise<void>;
-  /** A failed prefetch (nobody waits for it; the next create that needs numbers reserves again). */
+  /** A failed prefetch (creates waiting for it fail with its error; the next create that needs numbers reserves again). */
   onPrefetchError?: (err: unknown) => void;
 }
 
@@ -47,13 +47,15 @@ interface Sequence {
   spare?: Block;
   /** The reservation in flight, if any: every create needing numbers waits for this one. */
   pending?: Promise<void>;
+  /** Numbers at or below this were written by the demo seed (advance): a block landing later skips them too. */
+  floor?: number;
 }
 
 /** The largest block size (TN_ID_BLOCK's bound): a lost block wastes at most this many ids. */
 export const MAX_BLOCK = 1_000_000;
 
 function left(block: Block | undefined): number {
-  return block ? block.end - block.next + 1 : 0;
+  return block ? Math.max(0, block.end - block.next + 1) : 0; // a block the seed's floor passed entirely is empty
 }
 
 /** Hands out numbers of named sequences from blocks reserved in the database. */
@@ -104,7 +106,7 @@ export class IdBlocks {
     const pending = this.store
       .increment(name, this.size)
       .then((end) => {
-        if (generation === this.generation && this.sequences.get(name) === seq) seq.spare = { next: end - this.size + 1, end };
+        if (generation === this.generation && this.sequences.get(name) === seq) seq.spare = { next: Math.max(end - this.size, seq.floor ?? 0) + 1, end };
       })
       .finally(() => {
         if (seq.pending === pending) seq.pending = undefined;
@@ -118,7 +120,8 @@ export class IdBlocks {
    * in the blocks held are skipped, so none of them is handed out again.
    */
   advance(name: string, value: number): void {
-    const seq = this.sequences.get(name);
+    const seq = this.sequence(name);
+    seq.floor = Math.max(seq.floor ?? 0, value); // for a reservation still in flight
     for (const block of [seq?.current, seq?.spare]) if (block && block.next <= value) block.next = Math.min(value, block.end) + 1;
   }
 

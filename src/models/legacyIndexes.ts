@@ -6,8 +6,10 @@
  * the owner-prefixed indexes exist, exactly those two names are dropped if present.
  *
  * Safe to run any number of times and in several processes at once: building an index that
- * exists is a no-op, an index is dropped only once its replacement is there (uniqueness is never
- * unguarded), and an index another process dropped first (IndexNotFound) counts as gone. Nothing
+ * exists is a no-op, an index is dropped only once its replacement is there (`{owner, id}` and
+ * `{owner, idem.key}` unique), and an index another process dropped first (IndexNotFound) counts
+ * as gone. After the drop the database guards ids per owner only: that ids are unique across
+ * owners is the id allocator's guarantee (models/idBlocks.ts: never an id twice). Nothing
  * else is touched: other indexes, whoever made them, stay.
  */
 import mongoose from 'mongoose';

@@ -104,6 +104,29 @@ describe('ids in blocks of TN_ID_BLOCK', () => {
     expect(await createNotes(3)).toEqual(['6', '7', '8']);
   });
 
+  it('advance while a reservation is in flight: the block that lands afterwards skips the seeded ids too, and one passed entirely is skipped whole', async () => {
+    // The real counter, with each reservation held until the test lets it through.
+    const held: Array<() => void> = [];
+    const gated = { ...counterStore, increment: (name: string, by: number) => new Promise<void>((go) => held.push(go)).then(() => counterStore.increment(name, by)) };
+    /** Lets the next reservation through once it has been asked for. */
+    const letThrough = async () => {
+      while (held.length === 0) await new Promise((r) => setImmediate(r));
+      held.shift()?.();
+    };
+    const blocks = new IdBlocks(gated, 10);
+    const first = blocks.next('notes'); // waits for its reservation: (0, 10]
+    blocks.advance('notes', 4); // meanwhile the seed wrote ids 1..4
+    await letThrough();
+    expect(await first).toBe(5);
+
+    const other = new IdBlocks(gated, 10);
+    const next = other.next('notes'); // its reservation: (10, 20]
+    other.advance('notes', 25); // the seed wrote up to 25: (10, 20] is all taken
+    await letThrough();
+    await letThrough(); // the reservation it needs instead: (20, 30]
+    expect(await next).toBe(26);
+  });
+
   it('graceful give-back: the unissued tail of the block goes back when nobody reserved since; the next ids follow without a gap', async () => {
     expect(await createNotes(3)).toEqual(['1', '2', '3']);
     log.length = 0;

@@ -4,7 +4,7 @@ import { Counter } from '../../src/models/Counter';
 import { Note } from '../../src/models/Note';
 import { User } from '../../src/models/User';
 import { RateLimit } from '../../src/models/RateLimit';
-import { DEMO_PASSWORD, resetDemo, seedDemo, seedDemoIfEmpty } from '../../src/seed';
+import { DEMO_PASSWORD, loadDemo, resetDemo, seedDemo, seedDemoIfEmpty } from '../../src/seed';
 import { useTestDb } from '../helpers/db';
 
 useTestDb();
@@ -52,6 +52,21 @@ describe('demo data', () => {
     expect(await seedDemoIfEmpty()).toBe(true);
     const user = await request(app).post('/users').send({ name: 'Next', email: 'next@example.com', password: 'password1' });
     expect(user.body.id).toBe('3');
+  });
+
+  it('loadDemo (npm run seed) loads into a fresh database, loads again where the demo is, and refuses where ids were handed out without it', async () => {
+    expect(await loadDemo()).toEqual({ users: 2, notes: 5 });
+    expect(await loadDemo()).toEqual({ users: 2, notes: 5 });
+    expect(await User.countDocuments()).toBe(2);
+    expect(await Note.countDocuments()).toBe(5);
+
+    // A database of real users and no demo: user 1 is someone's, and must stay theirs.
+    await Promise.all([User.deleteMany({}), Note.deleteMany({}), Counter.deleteMany({})]);
+    const real = await request(app).post('/users').send({ name: 'Real', email: 'real@example.com', password: 'password1' });
+    expect(real.body.id).toBe('1');
+    expect(await loadDemo()).toBeNull();
+    expect(await User.find({}, { _id: 0, id: 1, email: 1 }).lean()).toEqual([{ id: '1', email: 'real@example.com' }]);
+    expect(await Note.countDocuments()).toBe(0);
   });
 
   it('seedDemo is idempotent: running it again keeps 2 users and 5 notes', async () => {
