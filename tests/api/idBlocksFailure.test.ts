@@ -6,7 +6,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { app } from '../../src/app';
-import { releaseIdBlocks, resetIdBlocks } from '../../src/models/Counter';
+import { Counter, releaseIdBlocks, resetIdBlocks } from '../../src/models/Counter';
 import { itEmbedded, useFailingDb } from '../helpers/failingPersistence';
 import { newNote, newUser, type TestUser } from './helpers';
 
@@ -35,6 +35,7 @@ describe('a refused block reservation', () => {
     const first = await newNote(user, 'before'); // a block is held now
     const [refusedInsert] = await createWhileRefused(1); // the id comes from memory; the insert is refused
     resetIdBlocks(); // no block held: the next creates must reserve one
+    const counterBefore = Number((await Counter.findById('notes').lean())?.seq);
 
     const refusedReservation = await createWhileRefused(5);
 
@@ -45,6 +46,8 @@ describe('a refused block reservation', () => {
     const ids = after.map((res) => Number(res.body.id));
     expect(new Set(ids).size).toBe(20);
     expect(Math.min(...ids)).toBeGreaterThan(Number(first.id) + 1); // the refused insert's id is never reused
+    // The refused reservation moved nothing: the next one starts right after the counter as it was.
+    expect(Math.min(...ids)).toBe(counterBefore + 1);
   });
 });
 
@@ -54,6 +57,9 @@ describe('the give-back at shutdown', () => {
     await newNote(user, 'holds a block');
     await mongoose.disconnect();
 
+    const started = Date.now();
     await expect(releaseIdBlocks()).resolves.toBeUndefined();
+    // Bounded (2 s): without the bound the driver would wait out its 10 s buffering timeout.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
