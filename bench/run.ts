@@ -690,12 +690,23 @@ async function runWorkers(
   }
 }
 
+/**
+ * What a run's files are called: a full run's are the recorded results (bench/results/); a quick
+ * or one-phase run (--growth-only, --storage-only, --scale-out-only) goes to bench/tmp/results/
+ * with a suffix, so it never replaces the recorded run, its tables or the charts the docs show.
+ */
+function resultSuffix(args: Args): string {
+  const parts = [args.quick ? 'quick' : '', args.growthOnly ? 'growth-only' : '', args.storageOnly ? 'storage-only' : '', args.scaleOutOnly ? 'scale-out-only' : ''];
+  return parts.filter(Boolean).join('-');
+}
+
 function writeResults(report: BenchReport, args: Args): string[] {
-  const dir = args.out ? path.resolve(args.out) : path.join(PROJECT_ROOT, 'bench', args.quick ? 'tmp/results' : 'results');
+  const suffix = resultSuffix(args);
+  const dir = args.out ? path.resolve(args.out) : path.join(PROJECT_ROOT, 'bench', suffix ? 'tmp/results' : 'results');
   fs.mkdirSync(dir, { recursive: true });
   const day = report.date.slice(0, 10);
-  const jsonFile = path.join(dir, `${day}${args.quick ? '-quick' : ''}.json`);
-  const mdFile = path.join(dir, args.quick ? 'latest-quick.md' : 'latest.md');
+  const jsonFile = path.join(dir, `${day}${suffix ? `-${suffix}` : ''}.json`);
+  const mdFile = path.join(dir, suffix ? `latest-${suffix}.md` : 'latest.md');
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(mdFile, renderMarkdown(report));
   const charts = writeCharts(report, path.join(dir, 'charts'));

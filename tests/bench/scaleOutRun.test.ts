@@ -43,7 +43,7 @@ describeLinux('scale-out phase (built bench, npm run db, TN_WORKERS=1 and 2)', (
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    const json = fs.readdirSync(out).find((f) => f.endsWith('-quick.json'));
+    const json = fs.readdirSync(out).find((f) => f.endsWith('-quick-scale-out-only.json'));
     if (!json) throw new Error(`no JSON written (exit ${code}): ${stderr.slice(-2000)}`);
     report = JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')) as BenchReport;
   }, 240_000);
@@ -101,7 +101,7 @@ describeLinux('scale-out phase (built bench, npm run db, TN_WORKERS=1 and 2)', (
   it('prints and writes the table and the charts', () => {
     expect(stdout).toMatch(/Scale-out: N API processes/);
     expect(stdout).toMatch(/\n2\s+POST \/notes\s+[\d,]+\s+\d+\.\d\d/);
-    expect(fs.readFileSync(path.join(out, 'latest-quick.md'), 'utf8')).toContain('| N | scenario | req/s |');
+    expect(fs.readFileSync(path.join(out, 'latest-quick-scale-out-only.md'), 'utf8')).toContain('| N | scenario | req/s |');
     const svg = parseXml(fs.readFileSync(path.join(out, 'charts', 'scale-out-throughput.svg'), 'utf8'));
     expect(findAll(svg, 'circle')).toHaveLength(6);
   });
