@@ -188,7 +188,8 @@ export function cpuPerRequest(input: {
   cores: number;
 }): CpuPerRequest {
   const { windowSec, apiSec, dbSec, benchSec, requests, cores } = input;
-  const busy = apiSec === null || dbSec === null || windowSec <= 0 ? null : Math.round(((apiSec + dbSec + benchSec) / (windowSec * cores)) * 1000) / 1000;
+  // Four decimals: the tables show it as a whole percentage, and 0.985 (from 0.9848) would round to 99 %.
+  const busy = apiSec === null || dbSec === null || windowSec <= 0 ? null : Math.round(((apiSec + dbSec + benchSec) / (windowSec * cores)) * 10000) / 10000;
   return {
     windowSec: Math.round(windowSec * 1000) / 1000,
     apiSec,
