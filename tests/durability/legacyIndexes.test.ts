@@ -8,7 +8,7 @@
 import mongoose from 'mongoose';
 import { startEmbeddedServer } from '../../src/embedded-mongo';
 import { uniqueEmail } from '../helpers/ids';
-import { buildIfNeeded, spawnServer, stopServer, waitForServer, type ServerProcess } from '../helpers/serverProcess';
+import { buildIfNeeded, callJson, startOnDataDir, stopServer, type ServerProcess } from '../helpers/serverProcess';
 import { makeTempDir, removeDir } from '../helpers/tmp';
 
 const JWT_KEY = 'legacy-indexes-key-0123456789abcdefghijklmnopqrstuvwxyz012345';
@@ -37,28 +37,8 @@ async function withDatabase<T>(dataDir: string, fn: (db: mongoose.mongo.Db) => P
   }
 }
 
-async function start(dataDir: string): Promise<ServerProcess> {
-  const server = await spawnServer({
-    env: { TN_DATA_DIR: dataDir, NODE_ENV: 'development', TN_SEED_DEMO: 'false', LOG_LEVEL: 'info', TN_JWT_PRIVATE_KEY: JWT_KEY, MONGODB_URI: '' },
-    cwd: work,
-  });
-  running.add(server);
-  void server.exited.then(() => running.delete(server));
-  const res = await waitForServer(server, 30_000);
-  await res.arrayBuffer();
-  return server;
-}
-
-async function call(server: ServerProcess, method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(20_000),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const start = (dataDir: string) => startOnDataDir(dataDir, { cwd: work, jwtKey: JWT_KEY, running, logLevel: 'info' });
+const call = callJson;
 
 const indexNames = async (db: mongoose.mongo.Db) => (await db.collection('notes').indexes()).map((index) => String(index.name)).sort();
 

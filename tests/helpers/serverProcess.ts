@@ -143,3 +143,31 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The built server in development on `dataDir` (embedded database, journal on disk, no demo
+ * data), answering: added to `running` until it exits, so a test's afterAll can kill what is left.
+ */
+export async function startOnDataDir(dataDir: string, options: { cwd: string; jwtKey: string; running: Set<ServerProcess>; logLevel?: string }): Promise<ServerProcess> {
+  const server = await spawnServer({
+    env: { TN_DATA_DIR: dataDir, NODE_ENV: 'development', TN_SEED_DEMO: 'false', LOG_LEVEL: options.logLevel ?? 'warn', TN_JWT_PRIVATE_KEY: options.jwtKey, MONGODB_URI: '' },
+    cwd: options.cwd,
+  });
+  options.running.add(server);
+  void server.exited.then(() => options.running.delete(server));
+  const res = await waitForServer(server, 30_000);
+  await res.arrayBuffer();
+  return server;
+}
+
+/** A JSON request to a running server (20 s at most): status, headers and the parsed body ({} when empty). */
+export async function callJson(server: ServerProcess, method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(20_000),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
