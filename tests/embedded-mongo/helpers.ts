@@ -67,6 +67,12 @@ export function rawCollection(db: TestDb, name: string): mongoose.mongo.Collecti
   return db.conn.db.collection(name);
 }
 
+/** A collection created afresh with `options` (dropped first if it exists). */
+export async function freshCollection(db: TestDb, name: string, options: mongoose.mongo.CreateCollectionOptions): Promise<mongoose.mongo.Collection> {
+  await rawCollection(db, name).drop().catch(() => undefined);
+  return rawCollection(db, name).db.createCollection(name, options);
+}
+
 /** The winning plan `explain()` reports for a find, as JSON text (to look for stage names). */
 export async function winningPlanText(cursor: { explain(): Promise<unknown> }): Promise<string> {
   const explained = (await cursor.explain()) as { queryPlanner: { winningPlan: unknown } };

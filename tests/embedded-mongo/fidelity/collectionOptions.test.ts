@@ -11,7 +11,7 @@ import { MongoClient, type Collection, type Document } from 'mongodb';
 import { Schema } from 'mongoose';
 import { startEmbeddedServer } from '../../../src/embedded-mongo';
 import { makeTempDir, removeDir } from '../../helpers/tmp';
-import { describeEmbedded, openTestDb, type TestDb } from '../helpers';
+import { describeEmbedded, freshCollection, openTestDb, type TestDb } from '../helpers';
 import { serverError } from './expectError';
 
 let db: TestDb;
@@ -24,11 +24,7 @@ afterAll(async () => {
   await db.close();
 });
 
-/** A fresh collection with `options`. */
-async function fresh(name: string, options: Document): Promise<Collection<Document>> {
-  await db.conn.db!.collection(name).drop().catch(() => undefined);
-  return db.conn.db!.createCollection(name, options);
-}
+const fresh = (name: string, options: Document): Promise<Collection<Document>> => freshCollection(db, name, options);
 
 describe('MongoDB document validation (validator with query operators)', () => {
   const validator = { qty: { $type: 'number', $gte: 0 }, status: { $in: ['A', 'B'] } };
