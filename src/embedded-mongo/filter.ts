@@ -55,7 +55,8 @@ function mingoPredicate(filter: Document, variables?: Document): Predicate {
     return (doc) => query.test(doc);
   }
   const options = { ...QUERY_OPTIONS, ...(variables ? { variables } : {}) };
-  const test = expr ? commandTimedTest(filter, options) : plainTest(new Query(filter, options));
+  const query = expr ? undefined : new Query(filter, options);
+  const test: Predicate = query ? (doc) => query.test(doc) : commandTimedTest(filter, options);
   return (doc) => {
     try {
       return test(doc);
@@ -63,10 +64,6 @@ function mingoPredicate(filter: Document, variables?: Document): Predicate {
       throw mingoVariableError(err);
     }
   };
-}
-
-function plainTest(query: Query): Predicate {
-  return (doc) => query.test(doc);
 }
 
 /**

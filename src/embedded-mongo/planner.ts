@@ -567,7 +567,7 @@ export function runQuery(target: PlanTarget, filter: Document, queryOptions: Que
   const skip = Math.max(0, options.skip ?? 0);
   const limit = Math.max(0, options.limit ?? 0);
   refuseIndexOnlyOperators(filter);
-  const mods = hasModifiers(options) || target.collation !== undefined ? resolveModifiers(target, options, target.collation) : undefined;
+  const mods = resolveModifiers(target, options, target.collation); // undefined without any modifier
   const collation = mods?.collation;
   const analysis = analyze(filter, collation !== undefined);
   // A sort with `$meta` or odd values is never covered by an index, nor a sort under a
@@ -585,7 +585,9 @@ export function runQuery(target: PlanTarget, filter: Document, queryOptions: Que
     const early = hasSort ? Infinity : skip + want;
     const found: Document[] = [];
     const backward = mods?.hint !== undefined && 'natural' in mods.hint && mods.hint.natural === -1;
-    for (const doc of backward ? [...target.slots].reverse() : target.slots) {
+    const slots = target.slots;
+    for (let n = 0; n < slots.length; n++) {
+      const doc = slots[backward ? slots.length - 1 - n : n]; // walked backward in place, not copied
       if (doc === undefined) continue;
       deadline.tick();
       outcome.docsExamined++;

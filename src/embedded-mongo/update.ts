@@ -278,11 +278,20 @@ function pullMatching(doc: Document, pull: Document): Document {
     if (path.includes('$')) throw new CommandError('NotImplemented', `$pull with a document condition using ${Object.keys(cond).join(', ')} on a positional path ('${path}') is not supported by the embedded server`);
     const current = getPath(doc, path);
     if (!Array.isArray(current)) continue;
-    const query = new Query(cond, QUERY_OPTIONS);
+    const query = pullQuery(cond as Document);
     const kept = current.filter((el) => !(isPlainObject(el) && query.test(el)));
     if (kept.length !== current.length) setPath(doc, path, kept);
   }
   return rest;
+}
+
+/** `$pull` conditions compiled once per statement (the same object for every document it updates). */
+const pullQueries = new WeakMap<Document, Query>();
+
+function pullQuery(cond: Document): Query {
+  let query = pullQueries.get(cond);
+  if (!query) pullQueries.set(cond, (query = new Query(cond, QUERY_OPTIONS)));
+  return query;
 }
 
 /** Whether a path part is a positional operator: `$`, `$[]` or `$[identifier]`. */

@@ -346,8 +346,8 @@ function aggregateSource(cmd: Document): string | undefined {
 }
 
 const aggregate: CommandHandler = (cmd, ctx) => {
+  if (cmd.explain) return explainAggregate(cmd, ctx); // it checks the source itself, first
   const name = aggregateSource(cmd);
-  if (cmd.explain) return explainAggregate(cmd, ctx);
   const pipeline = name === undefined ? withLocalSessions(ctx, cmd.pipeline as Document[]) : (cmd.pipeline as Document[]);
   const { stages, out, merge: mergeSpec } = splitOut(pipeline, ctx.db);
   const deadline = Deadline.of(cmd);
